@@ -1,0 +1,82 @@
+# Empathy Coach: every set-up step lives here so `make run` / `make test` work on a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+MODEL := models/coach.tar.gz
+RASA_DATA := $(wildcard data/*.yml) domain.yml config.yml
+
+export RASA_TELEMETRY_ENABLED := false
+export COACH_DATABASE_URL ?= sqlite:///$(CURDIR)/coach.db
+export COACH_RASA_PORT ?= 5005
+export COACH_ACTIONS_PORT ?= 5055
+
+.PHONY: help setup train run shell test test-fast lint format validate bench-scorer bench-nlu clean
+
+help:
+	@echo "make run        set up, train if needed, start the bot (REST on 127.0.0.1:$(COACH_RASA_PORT))"
+	@echo "make shell      set up, train if needed, play in the terminal (rasa shell)"
+	@echo "make test       set up, then the whole test suite"
+	@echo "make bench-scorer / bench-nlu   accuracy and speed figures (written to results/)"
+
+# The venv is rebuilt from scratch when the lock changes, so it never drifts from it.
+# --no-deps/--ignore-requires-python: Rasa 3.6 declares Python <3.11; the lock is complete.
+$(STAMP): requirements.lock pyproject.toml
+	@if [ -f $(STAMP) ] && [ requirements.lock -nt $(STAMP) ]; then rm -rf $(VENV); fi
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python -r requirements.lock 2>&1 | grep -v 'is ignored: it is neither' || true
+	@$(BIN)/python -c "import rasa, rasa_sdk, spacy, sqlalchemy, alembic, pytest" || { echo "venv install failed"; exit 1; }
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . 2>&1 | grep -v 'is ignored: it is neither' || true
+	@$(BIN)/python -c "import coach" || { echo "project install failed"; exit 1; }
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+# Rasa also fingerprints its inputs; make only decides whether to ask it at all.
+$(MODEL): $(STAMP) $(RASA_DATA)
+	@mkdir -p models
+	$(BIN)/rasa train --fixed-model-name coach --out models --quiet
+	@touch $(MODEL)
+
+train: $(MODEL)
+
+run: $(MODEL)
+	$(BIN)/coach serve
+
+shell: $(MODEL)
+	$(BIN)/coach serve --shell
+
+validate: $(STAMP)
+	$(BIN)/rasa data validate --fail-on-warnings
+	$(BIN)/coach scenarios validate
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: $(MODEL)
+	$(BIN)/ruff check .
+	$(BIN)/rasa data validate --fail-on-warnings
+	$(BIN)/coach scenarios validate
+	$(BIN)/rasa test core --stories tests/test_stories.yml --model $(MODEL) \
+		--fail-on-prediction-errors --out results/test-stories
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not e2e"
+
+bench-scorer: $(STAMP)
+	@mkdir -p results
+	$(BIN)/python benchmarks/bench_scorer.py --out results/bench-scorer.json
+
+bench-nlu: $(STAMP)
+	@mkdir -p results
+	$(BIN)/python benchmarks/bench_nlu.py --out results/bench-nlu.json
+
+clean:
+	rm -rf models results .pytest_cache

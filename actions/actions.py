@@ -1,0 +1,132 @@
+"""Rasa custom actions: thin adapters between the tracker and `coach.service`.
+
+They read the session from slots and the trainee's message from the tracker, call the
+service, and turn its reply into bot messages (text, then the `custom` payload of
+contract §2) and slot events. No coaching logic lives here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from coach import service
+from coach.session import SessionState
+
+# Slot name -> SessionState field.
+SLOT_FIELDS = {
+    "scenario": "scenario_id",
+    "session_id": "session_id",
+    "trainee": "trainee",
+    "mode": "mode",
+    "frustration": "frustration",
+    "turn": "turn",
+    "outcome": "outcome",
+    "remedy_offered": "remedy_offered",
+    "turns_at_max": "turns_at_max",
+    "used_lines": "used_lines",
+    "customer_line": "customer_line",
+}
+CONTROL_INTENTS = {"start_scenario", "end_session"}
+HISTORY_TURNS = 6
+
+
+def state_from(tracker: Tracker) -> SessionState | None:
+    return SessionState.from_dict(
+        {field: tracker.get_slot(slot) for slot, field in SLOT_FIELDS.items()}
+    )
+
+
+def slot_events(state: SessionState | None) -> list[EventType]:
+    data = state.to_dict() if state else {}
+    return [SlotSet(slot, data.get(field)) for slot, field in SLOT_FIELDS.items()]
+
+
+def trainee_of(tracker: Tracker) -> str:
+    """The web app puts the signed-in trainee in the metadata; a shell user is the sender."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    name = metadata.get("trainee") if isinstance(metadata, dict) else None
+    if isinstance(name, str) and name.strip():
+        return name.strip()[:200]
+    return tracker.get_slot("trainee") or tracker.sender_id
+
+
+def history_of(tracker: Tracker) -> list[dict]:
+    """Recent customer/trainee lines of this session (the current message excluded)."""
+    items: list[dict] = []
+    for event in tracker.events:
+        kind = event.get("event")
+        if kind == "slot" and event.get("name") == "session_id":
+            items = []  # a new session starts its own history
+        elif kind == "bot" and event.get("text"):
+            custom = (event.get("data") or {}).get("custom") or {}
+            if not custom.get("system"):
+                items.append({"role": "customer", "text": event["text"]})
+        elif kind == "user" and event.get("text"):
+            items.append({"role": "trainee", "text": event["text"]})
+    return items[:-1][-HISTORY_TURNS:] if items else []
+
+
+def respond(dispatcher: CollectingDispatcher, reply: service.Reply) -> list[EventType]:
+    """Customer text first, then any notes; the `custom` payload rides on the last message."""
+    texts = [reply.text, *reply.extra_messages]
+    for text in texts[:-1]:
+        dispatcher.utter_message(text=text)
+    dispatcher.utter_message(text=texts[-1], json_message=reply.custom)
+    return slot_events(reply.state) if reply.changed else []
+
+
+class ActionStartScenario(Action):
+    def name(self) -> str:
+        return "action_start_scenario"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        scenario_id = next(tracker.get_latest_entity_values("scenario"), None)
+        mode = next(tracker.get_latest_entity_values("mode"), None)
+        if not scenario_id:
+            scenario_id = service.find_scenario_id(tracker.latest_message.get("text") or "")
+        reply = service.start(
+            scenario_id=scenario_id,
+            trainee=trainee_of(tracker),
+            conversation_id=tracker.sender_id,
+            mode=mode,
+            current=state_from(tracker),
+        )
+        return respond(dispatcher, reply)
+
+
+class ActionCustomerTurn(Action):
+    def name(self) -> str:
+        return "action_customer_turn"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        message = tracker.latest_message
+        intent = (message.get("intent") or {}).get("name")
+        move = "other" if not intent or intent in CONTROL_INTENTS or intent == "nlu_fallback" \
+            else intent
+        reply = service.turn(
+            state=state_from(tracker),
+            text=message.get("text") or "",
+            move=move,
+            move_confidence=(message.get("intent") or {}).get("confidence"),
+            message_id=message.get("message_id"),
+            history=history_of(tracker),
+        )
+        return respond(dispatcher, reply)
+
+
+class ActionEndSession(Action):
+    def name(self) -> str:
+        return "action_end_session"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return respond(dispatcher, service.end(state_from(tracker)))

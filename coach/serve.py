@@ -1,0 +1,198 @@
+"""Start the action server and the Rasa server together, and stop them together.
+
+Used by `make run` / `make shell` and by the end-to-end tests (which need the same
+stack on free ports with their own database), so there is one way to bring the bot up.
+Both servers bind to 127.0.0.1 only: the browser never talks to Rasa directly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from coach import config
+from coach.storage.db import StorageUnavailable, upgrade
+
+BIN = Path(sys.executable).parent
+MODEL = config.PROJECT_ROOT / "models" / "coach.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    rasa_port: int
+    actions_port: int
+    processes: list[subprocess.Popen]
+    log_dir: Path
+
+    @property
+    def webhook(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook"
+
+
+def stack_env(rasa_port: int, actions_port: int, database_url: str | None = None) -> dict:
+    env = dict(os.environ)
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",
+        COACH_DATABASE_URL=database_url or config.database_url(),
+        COACH_RASA_PORT=str(rasa_port),
+        COACH_ACTIONS_PORT=str(actions_port),
+        SANIC_HOST="127.0.0.1",  # rasa_sdk's action server binds here instead of 0.0.0.0
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+    )
+    return env
+
+
+def _wait_for(url: str, proc: subprocess.Popen, name: str, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+            raise RuntimeError(f"{name} exited with status {proc.returncode}:\n{tail}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{name} did not become ready within {timeout:.0f}s (log: {log})")
+
+
+@contextlib.contextmanager
+def running_stack(
+    *,
+    rasa_port: int | None = None,
+    actions_port: int | None = None,
+    database_url: str | None = None,
+    log_dir: Path | None = None,
+    extra_env: dict | None = None,
+    start_rasa: bool = True,
+    timeout: float = 300.0,
+) -> Iterator[Stack]:
+    """Both servers up and answering, torn down on exit (even on errors)."""
+    rasa_port = rasa_port or free_port()
+    actions_port = actions_port or free_port()
+    env = stack_env(rasa_port, actions_port, database_url)
+    env.update(extra_env or {})
+    log_dir = log_dir or config.PROJECT_ROOT / "results" / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    # Schema first, so neither server races to create tables.
+    os.environ["COACH_DATABASE_URL"] = env["COACH_DATABASE_URL"]
+    upgrade(env["COACH_DATABASE_URL"])
+
+    processes: list[subprocess.Popen] = []
+    stack = Stack(rasa_port, actions_port, processes, log_dir)
+    try:
+        actions_log = log_dir / f"actions-{actions_port}.log"
+        actions = _spawn(
+            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(actions_port)],
+            env,
+            actions_log,
+        )
+        processes.append(actions)
+        _wait_for(f"http://127.0.0.1:{actions_port}/health", actions, "action server",
+                  actions_log, timeout)
+        if start_rasa:
+            if not MODEL.exists():
+                raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
+            rasa_log = log_dir / f"rasa-{rasa_port}.log"
+            rasa = _spawn(
+                [str(BIN / "rasa"), "run", "-i", "127.0.0.1", "-p", str(rasa_port),
+                 "-m", str(MODEL), "--credentials", "credentials.yml",
+                 "--endpoints", "endpoints.yml"],
+                env,
+                rasa_log,
+            )
+            processes.append(rasa)
+            _wait_for(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", rasa, "Rasa server",
+                      rasa_log, timeout)
+        yield stack
+    finally:
+        stop(processes)
+
+
+def _spawn(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
+    handle = log.open("ab")
+    return subprocess.Popen(
+        cmd, cwd=config.PROJECT_ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop(processes: list[subprocess.Popen], grace: float = 10.0) -> None:
+    """SIGTERM every process group, then SIGKILL whatever is still there."""
+    for proc in reversed(processes):
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for proc in processes:
+        remaining = max(0.1, deadline - time.monotonic())
+        try:
+            proc.wait(remaining)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def serve(shell: bool = False) -> int:
+    """Foreground entry point: start everything, print where to go, stop on Ctrl-C."""
+    rasa_port = int(os.environ.get("COACH_RASA_PORT") or 5005)
+    actions_port = int(os.environ.get("COACH_ACTIONS_PORT") or 5055)
+    print("Starting Empathy Coach (action server, then Rasa; loading the model takes a while)")
+    try:
+        with running_stack(rasa_port=rasa_port, actions_port=actions_port,
+                           start_rasa=not shell) as stack:
+            if shell:
+                env = stack_env(rasa_port, actions_port)
+                print("\nType your replies as the agent. Start with, for example:\n"
+                      '  /start_scenario{"scenario": "late-express-delivery"}\n'
+                      "End with /end_session, leave with /stop or Ctrl-C.\n")
+                return subprocess.call(
+                    [str(BIN / "rasa"), "shell", "-m", str(MODEL), "-p", str(rasa_port),
+                     "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+                    cwd=config.PROJECT_ROOT, env=env,
+                )
+            print(f"\nEmpathy Coach is running.\n"
+                  f"  Conversation endpoint (REST): {stack.webhook}\n"
+                  f"  Action server:                http://127.0.0.1:{actions_port}/health\n"
+                  f"  Database:                     {config.database_url()}\n"
+                  f"  Logs:                         {stack.log_dir}\n"
+                  "Play in a terminal with `make shell`. Press Ctrl-C to stop.")
+            _wait_until_interrupted(stack)
+    except StorageUnavailable as exc:
+        print(f"coach serve: {exc}", file=sys.stderr)
+        return 1
+    except RuntimeError as exc:
+        print(f"coach serve: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    print("Stopped.")
+    return 0
+
+
+def _wait_until_interrupted(stack: Stack) -> None:
+    while True:
+        for proc in stack.processes:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    f"a server exited unexpectedly (status {proc.returncode}); see {stack.log_dir}"
+                )
+        time.sleep(1)

@@ -1,0 +1,372 @@
+"""The coach's use cases: start a scenario, answer a trainee reply, end the session.
+
+This is what the Rasa custom actions call (they only translate to slots and messages),
+so every rule about scoring, storing and answering lives here, testable without Rasa.
+Nothing a trainee typed is dropped: a reply is stored even when scoring, the scenario
+or the customer's answer fails, with the error recorded next to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from coach import config, scoring
+from coach import session as engine
+from coach.scenarios import ScenarioError, UnknownScenario, get_scenario, load_all
+from coach.scoring.types import DIMENSIONS, Score
+from coach.session import SessionState
+from coach.storage import repository
+from coach.storage.db import StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+MODES = ("practice", "assessment")
+
+
+@dataclass
+class Reply:
+    """What the bot says and the state to keep. `state` None means "no session"."""
+
+    text: str
+    custom: dict
+    state: SessionState | None
+    changed: bool = True  # False: keep the stored state as it is
+    extra_messages: list[str] = field(default_factory=list)
+
+
+def _payload(state: SessionState | None, **extra) -> dict:
+    """The `custom` object of contract §2, from the current state plus extras."""
+    base = {
+        "scenario": state.scenario_id if state else None,
+        "session_id": state.session_id if state else None,
+        "turn": state.turn if state else 0,
+        "frustration": round(state.frustration, 1) if state else None,
+        "mood": state.mood if state else None,
+        "outcome": state.outcome if state else None,
+        "mode": state.mode if state else None,
+        "scores": None,
+    }
+    base.update(extra)
+    return base
+
+
+def _notice(state: SessionState | None, text: str, kind: str) -> Reply:
+    """A system message (not the customer speaking); the session state is unchanged."""
+    return Reply(
+        text=text,
+        custom=_payload(state, system=True, notice=kind),
+        state=state,
+        changed=False,
+    )
+
+
+def scenario_menu() -> str:
+    try:
+        ids = sorted(load_all())
+    except ScenarioError as exc:
+        return f"Scenarios could not be loaded: {exc}"
+    listing = ", ".join(ids)
+    return (
+        f"Available scenarios: {listing}. Start one with "
+        '/start_scenario{"scenario": "<id>"}.'
+    )
+
+
+def find_scenario_id(text: str) -> str | None:
+    """A scenario id typed in plain words ("start broken-replacement"), for shell users."""
+    lowered = text.lower()
+    try:
+        ids = load_all()
+    except ScenarioError:
+        return None
+    matches = [sid for sid in ids if sid in lowered]
+    return max(matches, key=len) if matches else None
+
+
+def start(
+    *,
+    scenario_id: str | None,
+    trainee: str,
+    conversation_id: str,
+    mode: str | None = None,
+    current: SessionState | None = None,
+) -> Reply:
+    """Open a scenario; a session still running in this conversation is ended first."""
+    if not scenario_id:
+        return _notice(current, f"Which scenario? {scenario_menu()}", "no_scenario")
+    mode = (mode or "practice").strip().lower()
+    if mode not in MODES:
+        return _notice(current, f"Unknown mode {mode!r}: use one of {', '.join(MODES)}.", "bad_mode")
+    try:
+        scenario = get_scenario(scenario_id)
+    except UnknownScenario:
+        return _notice(
+            current, f"Unknown scenario {scenario_id!r}. {scenario_menu()}", "unknown_scenario"
+        )
+    except ScenarioError as exc:
+        return _notice(current, f"Scenario {scenario_id!r} is broken: {exc}", "broken_scenario")
+
+    if current and not current.over:
+        end(current)
+    try:
+        session_id = repository.start_session(
+            trainee=trainee,
+            scenario_id=scenario.id,
+            scenario_version=scenario.version,
+            scenario_title=scenario.title,
+            scenario_content=scenario.raw,
+            scorer_version=scoring.SCORER_VERSION,
+            mode=mode,
+            conversation_id=conversation_id,
+            starting_frustration=scenario.starting_frustration,
+        )
+    except StorageUnavailable as exc:
+        log.error("cannot start session: %s", exc)
+        return _notice(
+            current,
+            "The practice session could not be started because the database is "
+            "unavailable. Please try again in a moment.",
+            "storage_error",
+        )
+    state = engine.open_session(scenario, session_id=session_id, trainee=trainee, mode=mode)
+    persona = scenario.persona
+    return Reply(
+        text=state.customer_line,
+        custom=_payload(
+            state,
+            title=scenario.title,
+            customer=persona.name,
+            situation=persona.situation,
+            difficulty=scenario.difficulty,
+            emotion=scenario.emotion,
+            calmed_threshold=scenario.calmed_threshold,
+        ),
+        state=state,
+    )
+
+
+def turn(
+    *,
+    state: SessionState | None,
+    text: str,
+    move: str,
+    move_confidence: float | None = None,
+    message_id: str | None = None,
+    history: list[dict] | None = None,
+) -> Reply:
+    """Score a trainee reply, let the customer react, store the turn."""
+    if state is None:
+        return _notice(None, f"No scenario is running yet. {scenario_menu()}", "no_session")
+    if not text or not text.strip():
+        return _notice(state, "Your reply was empty: type what you would say to the customer.",
+                       "empty_message")
+    if state.over:
+        _store(state, text=text, move=move, move_confidence=move_confidence,
+               message_id=message_id, error=f"sent after the session ended ({state.outcome})",
+               turn_index=state.turn + 1)
+        return _notice(state, f"This session is over ({state.outcome}). Start a new scenario "
+                       "or send /end_session for the summary.", "session_over")
+    limit = config.max_message_chars()
+    if len(text) > limit:
+        _store(state, text=text, move=move, move_confidence=move_confidence,
+               message_id=message_id, error=f"message too long ({len(text)} characters, "
+               f"limit {limit}); not scored", turn_index=state.turn + 1)
+        return _notice(state, f"That reply is {len(text)} characters long; the limit is "
+                       f"{limit}. It was saved but not scored: please send a shorter reply.",
+                       "message_too_long")
+
+    started = time.perf_counter()
+    before = state.frustration
+    customer_text = state.customer_line
+    errors: list[str] = []
+    score: Score | None = None
+    try:
+        score = scoring.score(customer_text, text, history)
+    except Exception as exc:  # noqa: BLE001 - any scorer failure must not lose the turn
+        log.exception("scoring failed")
+        errors.append(f"scoring failed: {exc!r}")
+
+    result = None
+    try:
+        scenario = get_scenario(state.scenario_id)
+        result = engine.take_turn(state, scenario, move=move, score=score)
+    except Exception as exc:  # noqa: BLE001 - the reply is stored whatever happens
+        log.exception("customer reply failed")
+        errors.append(f"customer reply failed: {exc!r}")
+    latency_ms = (time.perf_counter() - started) * 1000.0
+    turn_index = state.turn if result else state.turn + 1
+    storage_error = _store(
+        state,
+        text=text,
+        move=move,
+        move_confidence=move_confidence,
+        message_id=message_id,
+        error="; ".join(errors) or None,
+        turn_index=turn_index,
+        customer_text=customer_text,
+        score=score,
+        before=before,
+        after=state.frustration if result else None,
+        reply=result.customer_text if result else None,
+        remedy=result.remedy_now if result else False,
+        latency_ms=latency_ms,
+    )
+
+    if result is None:
+        return Reply(
+            text="The customer could not answer because of an error on our side; your "
+            "reply was saved. Please try again or start a new scenario.",
+            custom=_payload(state, system=True, notice="reply_failed", scores=_scores(score),
+                            error=errors[-1]),
+            state=state,
+            changed=False,
+        )
+    extra = {
+        "move": move,
+        "scores": _scores(score),
+        "evidence": score.to_dict()["evidence"] if score else None,
+        "tips": score.tips if score else [],
+        "remedy_offered": state.remedy_offered,
+        "frustration_before": round(before, 1),
+        "latency_ms": round(latency_ms, 1),
+    }
+    if errors:
+        extra["error"] = "; ".join(errors)
+    if storage_error:
+        extra["storage_error"] = storage_error
+    if state.over:
+        extra["summary"] = _finish(state)
+    return Reply(text=result.customer_text, custom=_payload(state, **extra), state=state)
+
+
+def _scores(score: Score | None) -> dict | None:
+    if score is None:
+        return None
+    return {dim: round(getattr(score, dim), 3) for dim in DIMENSIONS}
+
+
+def _store(
+    state: SessionState,
+    *,
+    text: str,
+    move: str,
+    move_confidence: float | None,
+    message_id: str | None,
+    error: str | None,
+    turn_index: int,
+    customer_text: str | None = None,
+    score: Score | None = None,
+    before: float | None = None,
+    after: float | None = None,
+    reply: str | None = None,
+    remedy: bool = False,
+    latency_ms: float | None = None,
+) -> str | None:
+    """Write one turn; returns a message for the trainee if the database refused it."""
+    record = repository.TurnRecord(
+        session_id=state.session_id,
+        turn_index=turn_index,
+        trainee_text=text,
+        customer_text=customer_text if customer_text is not None else state.customer_line,
+        frustration_before=before if before is not None else state.frustration,
+        frustration_after=after,
+        message_id=message_id,
+        move=move,
+        move_confidence=move_confidence,
+        acknowledgment=score.acknowledgment if score else None,
+        validation=score.validation if score else None,
+        calm_tone=score.calm_tone if score else None,
+        evidence=score.to_dict()["evidence"] if score else None,
+        tips=score.tips if score else None,
+        remedy_offered=remedy,
+        customer_reply=reply,
+        latency_ms=latency_ms,
+        error=error,
+    )
+    try:
+        repository.record_turn(record)
+    except Exception as exc:  # noqa: BLE001 - tell the trainee, keep the conversation going
+        log.exception("could not store turn %s of session %s", turn_index, state.session_id)
+        return f"your reply could not be saved: {exc}"
+    return None
+
+
+def end(state: SessionState | None) -> Reply:
+    """The trainee ends the session: the customer's parting line and the summary."""
+    if state is None:
+        return _notice(None, f"There is no session to end. {scenario_menu()}", "no_session")
+    already_over = state.over
+    text = None
+    if not already_over:
+        try:
+            text = engine.end_session(state, get_scenario(state.scenario_id))
+        except (UnknownScenario, ScenarioError) as exc:
+            state.outcome = "ended"
+            text = f"(The session ended; the scenario could not be loaded: {exc})"
+    summary = _finish(state)
+    if text is None:
+        text = f"Session summary: {summary['headline']}"
+    return Reply(
+        text=text,
+        custom=_payload(state, summary=summary),
+        state=state,
+        extra_messages=[] if already_over else [f"Session summary: {summary['headline']}"],
+    )
+
+
+def _finish(state: SessionState) -> dict:
+    """Close the stored session and build the summary the trainee sees."""
+    summary = build_summary(state)
+    try:
+        repository.finish_session(
+            state.session_id,
+            outcome=state.outcome or "ended",
+            final_frustration=state.frustration,
+            summary=summary,
+            signals=summary.get("signals"),
+        )
+    except Exception as exc:  # noqa: BLE001
+        log.exception("could not close session %s", state.session_id)
+        summary["storage_error"] = f"the session could not be closed in the database: {exc}"
+    return summary
+
+
+def build_summary(state: SessionState) -> dict:
+    """Outcome, average scores, the mood curve and the session-level signals."""
+    try:
+        turns = [t for t in repository.list_turns(state.session_id) if t.get("error") is None]
+    except Exception:  # noqa: BLE001 - a summary without history is still a summary
+        log.exception("could not read turns of %s", state.session_id)
+        turns = []
+    averages = {}
+    for dim in DIMENSIONS:
+        values = [t[dim] for t in turns if t.get(dim) is not None]
+        averages[dim] = round(sum(values) / len(values), 3) if values else None
+    curve = [turns[0]["frustration_before"]] if turns else [round(state.frustration, 2)]
+    curve += [t["frustration_after"] for t in turns if t.get("frustration_after") is not None]
+    signals = scoring.session_signals([t["trainee_text"] for t in turns]) if turns else {}
+    tips: list[str] = []
+    for t in turns:
+        for tip in t.get("tips") or []:
+            if tip not in tips:
+                tips.append(tip)
+    scored = [d for d in DIMENSIONS if averages[d] is not None]
+    weakest = min(scored, key=lambda d: averages[d]) if scored else None
+    outcome = state.outcome or "ended"
+    headline = f"{outcome} after {state.turn} turn(s); final frustration {state.frustration:.1f}/10"
+    if weakest:
+        headline += f"; weakest dimension: {weakest.replace('_', ' ')}"
+    return {
+        "outcome": outcome,
+        "turns": state.turn,
+        "final_frustration": round(state.frustration, 1),
+        "frustration_curve": curve,
+        "averages": averages,
+        "weakest": weakest,
+        "remedy_offered": state.remedy_offered,
+        "signals": signals,
+        "tips": tips[:3],
+        "headline": headline,
+    }

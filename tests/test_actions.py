@@ -1,0 +1,231 @@
+"""Every custom action, driven the way Rasa drives it: a Tracker in, events and messages out.
+
+Slots returned by one action are fed into the next tracker, as the Rasa server would,
+and every turn is then looked up in the (temporary) database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.actions import ActionCustomerTurn, ActionEndSession, ActionStartScenario
+from coach.storage import repository
+
+CALM_REPLIES = [
+    ("acknowledge_feelings", "I'm so sorry, you paid for express delivery and the laptop is "
+     "three days late, and this is the third time you've had to contact us. That's really "
+     "frustrating, and you have every right to be annoyed."),
+    ("apologise", "I'm sorry you've had to chase us over and over for a laptop you needed "
+     "this week. That's not the service you should get from us."),
+    ("offer_remedy", "I understand how much you need it, so I've refunded the express "
+     "delivery fee and booked a courier to bring a replacement laptop tomorrow before noon."),
+    ("offer_remedy", "I'll also call you tomorrow at 10am to confirm the courier is on its way, "
+     "and I've refunded the express fee to your card today."),
+]
+
+
+class Conversation:
+    """One Rasa conversation: keeps slots and events between action calls."""
+
+    def __init__(self, sender: str | None = None) -> None:
+        self.sender = sender or f"test-{uuid.uuid4().hex[:8]}"
+        self.slots: dict = {}
+        self.events: list[dict] = []
+
+    def run(self, action, text: str, intent: str, *, entities=None, metadata=None):
+        message_id = uuid.uuid4().hex
+        latest = {
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.93},
+            "entities": entities or [],
+            "message_id": message_id,
+            "metadata": metadata or {"trainee": "tess"},
+        }
+        self.events.append({"event": "user", "text": text, "parse_data": latest})
+        tracker = Tracker(self.sender, dict(self.slots), latest, list(self.events), False, None,
+                          {}, "action_listen")
+        dispatcher = CollectingDispatcher()
+        events = asyncio.run(action.run(dispatcher, tracker, {}))
+        for event in events:
+            if event["event"] == "slot":
+                self.slots[event["name"]] = event["value"]
+            self.events.append(event)
+        for message in dispatcher.messages:
+            self.events.append({"event": "bot", "text": message.get("text"),
+                                "data": {"custom": message.get("custom")}})
+        return dispatcher.messages
+
+    def start(self, scenario: str = "late-express-delivery", **kw):
+        return self.run(ActionStartScenario(), f'/start_scenario{{"scenario": "{scenario}"}}',
+                        "start_scenario", entities=[{"entity": "scenario", "value": scenario}],
+                        **kw)
+
+    def say(self, text: str, intent: str):
+        return self.run(ActionCustomerTurn(), text, intent)
+
+    def end(self):
+        return self.run(ActionEndSession(), "/end_session", "end_session")
+
+
+@pytest.fixture(autouse=True)
+def _db(db_url, monkeypatch):
+    monkeypatch.setenv("COACH_DATABASE_URL", db_url)
+    monkeypatch.setenv("COACH_SEED", "11")
+    return db_url
+
+
+def custom_of(messages):
+    assert messages, "the action said nothing"
+    assert "custom" in messages[-1], "contract §2: custom payload rides on the last message"
+    return messages[-1]["custom"]
+
+
+def test_start_opens_the_scenario_in_character_and_stores_the_session():
+    conv = Conversation()
+    messages = conv.start(metadata={"trainee": "Tess Ray"})
+    custom = custom_of(messages)
+    assert messages[0]["text"]
+    assert custom["scenario"] == "late-express-delivery"
+    assert custom["turn"] == 0 and custom["outcome"] is None and custom["scores"] is None
+    assert 0 <= custom["frustration"] <= 10
+    stored = repository.get_session(conv.slots["session_id"])
+    assert stored["trainee"] == "Tess Ray"
+    assert stored["scenario_id"] == "late-express-delivery"
+
+
+def test_calm_session_is_scored_calms_the_customer_and_resolves():
+    conv = Conversation()
+    start_frustration = custom_of(conv.start())["frustration"]
+    custom = None
+    for intent, text in CALM_REPLIES:
+        custom = custom_of(conv.say(text, intent))
+        assert set(custom["scores"]) == {"acknowledgment", "validation", "calm_tone"}
+        if custom["outcome"]:
+            break
+    assert custom["outcome"] == "resolved"
+    assert custom["frustration"] < start_frustration
+    assert custom["summary"]["outcome"] == "resolved"
+    turns = repository.list_turns(conv.slots["session_id"])
+    assert [t["turn_index"] for t in turns] == list(range(1, custom["turn"] + 1))
+    first = turns[0]
+    assert first["trainee_text"] == CALM_REPLIES[0][1]
+    assert first["acknowledgment"] >= 0.5 and first["validation"] >= 0.5
+    assert first["customer_reply"] and first["frustration_after"] < first["frustration_before"]
+    assert repository.get_session(conv.slots["session_id"])["outcome"] == "resolved"
+
+
+def test_hostile_session_escalates():
+    conv = Conversation()
+    conv.start("double-charge-overdrawn")
+    hostile = [
+        ("dismiss", "It's only a few pounds, it's not a big deal."),
+        ("blame_customer", "You should have checked your statement before it went overdrawn."),
+        ("tell_to_calm_down", "CALM DOWN. Shouting at me won't fix anything!!"),
+        ("dismiss", "Obviously there's nothing I can do about it."),
+    ]
+    custom = None
+    for intent, text in hostile * 2:
+        custom = custom_of(conv.say(text, intent))
+        if custom["outcome"]:
+            break
+    assert custom["outcome"] == "escalated"
+    assert custom["frustration"] == 10
+    assert repository.get_session(conv.slots["session_id"])["outcome"] == "escalated"
+
+
+def test_message_before_any_scenario_gets_a_clear_answer():
+    messages = Conversation().say("hello, how can I help?", "greet")
+    custom = custom_of(messages)
+    assert custom["system"] and custom["notice"] == "no_session"
+    assert "start_scenario" in messages[-1]["text"]
+
+
+def test_unknown_scenario_lists_the_real_ones():
+    conv = Conversation()
+    messages = conv.start("no-such-scenario")
+    assert custom_of(messages)["notice"] == "unknown_scenario"
+    assert "late-express-delivery" in messages[-1]["text"]
+    assert "session_id" not in conv.slots
+
+
+def test_empty_reply_is_refused_and_nothing_changes():
+    conv = Conversation()
+    conv.start()
+    before = dict(conv.slots)
+    custom = custom_of(conv.say("   ", "greet"))
+    assert custom["notice"] == "empty_message"
+    assert conv.slots == before
+    assert repository.list_turns(conv.slots["session_id"]) == []
+
+
+def test_oversized_reply_is_kept_but_not_scored(monkeypatch):
+    monkeypatch.setenv("COACH_MAX_MESSAGE_CHARS", "200")
+    conv = Conversation()
+    conv.start()
+    text = "I am so sorry. " * 40
+    custom = custom_of(conv.say(text, "apologise"))
+    assert custom["notice"] == "message_too_long"
+    (turn,) = repository.list_turns(conv.slots["session_id"])
+    assert turn["trainee_text"] == text and turn["acknowledgment"] is None
+    assert "too long" in turn["error"]
+    # The next real reply is still turn 1 of the conversation.
+    custom = custom_of(conv.say("I'm sorry your laptop is late again.", "apologise"))
+    assert custom["turn"] == 1 and custom["scores"]
+
+
+def test_scorer_failure_keeps_the_turn_and_the_conversation(monkeypatch):
+    import coach.scoring
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("model exploded")
+
+    monkeypatch.setattr(coach.scoring, "score", broken)
+    conv = Conversation()
+    conv.start()
+    messages = conv.say("Could you give me the order number?", "ask_details")
+    custom = custom_of(messages)
+    assert custom["scores"] is None and "model exploded" in custom["error"]
+    assert messages[-1]["text"], "the customer still answers"
+    (turn,) = repository.list_turns(conv.slots["session_id"])
+    assert turn["trainee_text"] == "Could you give me the order number?"
+    assert "model exploded" in turn["error"]
+
+
+def test_end_session_gives_a_summary_and_closes_the_session():
+    conv = Conversation()
+    conv.start("broken-replacement")
+    conv.say("I'm so sorry the replacement arrived cracked as well.", "apologise")
+    messages = conv.end()
+    custom = custom_of(messages)
+    assert custom["outcome"] == "ended"
+    summary = custom["summary"]
+    assert summary["turns"] == 1 and summary["averages"]["acknowledgment"] is not None
+    assert len(summary["frustration_curve"]) == 2
+    stored = repository.get_session(conv.slots["session_id"])
+    assert stored["outcome"] == "ended" and stored["ended_at"]
+
+
+def test_starting_a_new_scenario_ends_the_running_one():
+    conv = Conversation()
+    conv.start()
+    first = conv.slots["session_id"]
+    conv.start("missed-technician")
+    assert conv.slots["session_id"] != first
+    assert repository.get_session(first)["outcome"] == "ended"
+
+
+def test_same_message_delivered_twice_is_stored_once():
+    conv = Conversation()
+    conv.start()
+    latest = {"text": "Sorry about that.", "intent": {"name": "apologise", "confidence": 0.9},
+              "entities": [], "message_id": "fixed-id", "metadata": {}}
+    for _ in range(2):
+        tracker = Tracker(conv.sender, dict(conv.slots), latest, [], False, None, {},
+                          "action_listen")
+        asyncio.run(ActionCustomerTurn().run(CollectingDispatcher(), tracker, {}))
+    assert len(repository.list_turns(conv.slots["session_id"])) == 1
