@@ -122,6 +122,8 @@ def start(
             conversation_id=conversation_id,
             starting_frustration=scenario.starting_frustration,
         )
+    except ValueError as exc:
+        return _notice(current, f"The session could not be started: {exc}", "bad_request")
     except StorageUnavailable as exc:
         log.error("cannot start session: %s", exc)
         return _notice(
