@@ -26,6 +26,7 @@ SLOT_FIELDS = {
     "turn": "turn",
     "outcome": "outcome",
     "remedy_offered": "remedy_offered",
+    "heard": "heard",
     "turns_at_max": "turns_at_max",
     "used_lines": "used_lines",
     "customer_line": "customer_line",
@@ -109,8 +110,11 @@ class ActionCustomerTurn(Action):
     ) -> list[EventType]:
         message = tracker.latest_message
         intent = (message.get("intent") or {}).get("name")
-        move = "other" if not intent or intent in CONTROL_INTENTS or intent == "nlu_fallback" \
+        move = (
+            "other"
+            if not intent or intent in CONTROL_INTENTS or intent == "nlu_fallback"
             else intent
+        )
         reply = service.turn(
             state=state_from(tracker),
             text=message.get("text") or "",

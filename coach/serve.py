@@ -105,22 +105,43 @@ def running_stack(
             actions_log,
         )
         processes.append(actions)
-        _wait_for(f"http://127.0.0.1:{actions_port}/health", actions, "action server",
-                  actions_log, timeout)
+        _wait_for(
+            f"http://127.0.0.1:{actions_port}/health",
+            actions,
+            "action server",
+            actions_log,
+            timeout,
+        )
         if start_rasa:
             if not MODEL.exists():
                 raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
             rasa_log = log_dir / f"rasa-{rasa_port}.log"
             rasa = _spawn(
-                [str(BIN / "rasa"), "run", "-i", "127.0.0.1", "-p", str(rasa_port),
-                 "-m", str(MODEL), "--credentials", "credentials.yml",
-                 "--endpoints", "endpoints.yml"],
+                [
+                    str(BIN / "rasa"),
+                    "run",
+                    "-i",
+                    "127.0.0.1",
+                    "-p",
+                    str(rasa_port),
+                    "-m",
+                    str(MODEL),
+                    "--credentials",
+                    "credentials.yml",
+                    "--endpoints",
+                    "endpoints.yml",
+                ],
                 env,
                 rasa_log,
             )
             processes.append(rasa)
-            _wait_for(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", rasa, "Rasa server",
-                      rasa_log, timeout)
+            _wait_for(
+                f"http://127.0.0.1:{rasa_port}/webhooks/rest/",
+                rasa,
+                "Rasa server",
+                rasa_log,
+                timeout,
+            )
         yield stack
     finally:
         stop(processes)
@@ -129,7 +150,11 @@ def running_stack(
 def _spawn(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
     handle = log.open("ab")
     return subprocess.Popen(
-        cmd, cwd=config.PROJECT_ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
+        cmd,
+        cwd=config.PROJECT_ROOT,
+        env=env,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
 
@@ -157,24 +182,40 @@ def serve(shell: bool = False) -> int:
     actions_port = int(os.environ.get("COACH_ACTIONS_PORT") or 5055)
     print("Starting Empathy Coach (action server, then Rasa; loading the model takes a while)")
     try:
-        with running_stack(rasa_port=rasa_port, actions_port=actions_port,
-                           start_rasa=not shell) as stack:
+        with running_stack(
+            rasa_port=rasa_port, actions_port=actions_port, start_rasa=not shell
+        ) as stack:
             if shell:
                 env = stack_env(rasa_port, actions_port)
-                print("\nType your replies as the agent. Start with, for example:\n"
-                      '  /start_scenario{"scenario": "late-express-delivery"}\n'
-                      "End with /end_session, leave with /stop or Ctrl-C.\n")
-                return subprocess.call(
-                    [str(BIN / "rasa"), "shell", "-m", str(MODEL), "-p", str(rasa_port),
-                     "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-                    cwd=config.PROJECT_ROOT, env=env,
+                print(
+                    "\nType your replies as the agent. Start with, for example:\n"
+                    '  /start_scenario{"scenario": "late-express-delivery"}\n'
+                    "End with /end_session, leave with /stop or Ctrl-C.\n"
                 )
-            print(f"\nEmpathy Coach is running.\n"
-                  f"  Conversation endpoint (REST): {stack.webhook}\n"
-                  f"  Action server:                http://127.0.0.1:{actions_port}/health\n"
-                  f"  Database:                     {config.database_url()}\n"
-                  f"  Logs:                         {stack.log_dir}\n"
-                  "Play in a terminal with `make shell`. Press Ctrl-C to stop.")
+                return subprocess.call(
+                    [
+                        str(BIN / "rasa"),
+                        "shell",
+                        "-m",
+                        str(MODEL),
+                        "-p",
+                        str(rasa_port),
+                        "--endpoints",
+                        "endpoints.yml",
+                        "--credentials",
+                        "credentials.yml",
+                    ],
+                    cwd=config.PROJECT_ROOT,
+                    env=env,
+                )
+            print(
+                f"\nEmpathy Coach is running.\n"
+                f"  Conversation endpoint (REST): {stack.webhook}\n"
+                f"  Action server:                http://127.0.0.1:{actions_port}/health\n"
+                f"  Database:                     {config.database_url()}\n"
+                f"  Logs:                         {stack.log_dir}\n"
+                "Play in a terminal with `make shell`. Press Ctrl-C to stop."
+            )
             _wait_until_interrupted(stack)
     except StorageUnavailable as exc:
         print(f"coach serve: {exc}", file=sys.stderr)

@@ -68,10 +68,7 @@ def scenario_menu() -> str:
     except ScenarioError as exc:
         return f"Scenarios could not be loaded: {exc}"
     listing = ", ".join(ids)
-    return (
-        f"Available scenarios: {listing}. Start one with "
-        '/start_scenario{"scenario": "<id>"}.'
-    )
+    return f'Available scenarios: {listing}. Start one with /start_scenario{{"scenario": "<id>"}}.'
 
 
 def find_scenario_id(text: str) -> str | None:
@@ -98,7 +95,9 @@ def start(
         return _notice(current, f"Which scenario? {scenario_menu()}", "no_scenario")
     mode = (mode or "practice").strip().lower()
     if mode not in MODES:
-        return _notice(current, f"Unknown mode {mode!r}: use one of {', '.join(MODES)}.", "bad_mode")
+        return _notice(
+            current, f"Unknown mode {mode!r}: use one of {', '.join(MODES)}.", "bad_mode"
+        )
     try:
         scenario = get_scenario(scenario_id)
     except UnknownScenario:
@@ -162,22 +161,42 @@ def turn(
     if state is None:
         return _notice(None, f"No scenario is running yet. {scenario_menu()}", "no_session")
     if not text or not text.strip():
-        return _notice(state, "Your reply was empty: type what you would say to the customer.",
-                       "empty_message")
+        return _notice(
+            state, "Your reply was empty: type what you would say to the customer.", "empty_message"
+        )
     if state.over:
-        _store(state, text=text, move=move, move_confidence=move_confidence,
-               message_id=message_id, error=f"sent after the session ended ({state.outcome})",
-               turn_index=state.turn + 1)
-        return _notice(state, f"This session is over ({state.outcome}). Start a new scenario "
-                       "or send /end_session for the summary.", "session_over")
+        _store(
+            state,
+            text=text,
+            move=move,
+            move_confidence=move_confidence,
+            message_id=message_id,
+            error=f"sent after the session ended ({state.outcome})",
+            turn_index=state.turn + 1,
+        )
+        return _notice(
+            state,
+            f"This session is over ({state.outcome}). Start a new scenario "
+            "or send /end_session for the summary.",
+            "session_over",
+        )
     limit = config.max_message_chars()
     if len(text) > limit:
-        _store(state, text=text, move=move, move_confidence=move_confidence,
-               message_id=message_id, error=f"message too long ({len(text)} characters, "
-               f"limit {limit}); not scored", turn_index=state.turn + 1)
-        return _notice(state, f"That reply is {len(text)} characters long; the limit is "
-                       f"{limit}. It was saved but not scored: please send a shorter reply.",
-                       "message_too_long")
+        _store(
+            state,
+            text=text,
+            move=move,
+            move_confidence=move_confidence,
+            message_id=message_id,
+            error=f"message too long ({len(text)} characters, limit {limit}); not scored",
+            turn_index=state.turn + 1,
+        )
+        return _notice(
+            state,
+            f"That reply is {len(text)} characters long; the limit is "
+            f"{limit}. It was saved but not scored: please send a shorter reply.",
+            "message_too_long",
+        )
 
     started = time.perf_counter()
     before = state.frustration
@@ -220,8 +239,9 @@ def turn(
         return Reply(
             text="The customer could not answer because of an error on our side; your "
             "reply was saved. Please try again or start a new scenario.",
-            custom=_payload(state, system=True, notice="reply_failed", scores=_scores(score),
-                            error=errors[-1]),
+            custom=_payload(
+                state, system=True, notice="reply_failed", scores=_scores(score), error=errors[-1]
+            ),
             state=state,
             changed=False,
         )

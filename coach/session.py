@@ -26,6 +26,7 @@ class SessionState:
     turn: int = 0
     outcome: str | None = None
     remedy_offered: bool = False
+    heard: bool = False  # some reply already acknowledged and validated the customer
     turns_at_max: int = 0
     used_lines: list[str] = field(default_factory=list)
     customer_line: str = ""
@@ -53,6 +54,7 @@ class SessionState:
         values["turns_at_max"] = int(values.get("turns_at_max", 0))
         values["used_lines"] = list(values.get("used_lines", []))
         values["remedy_offered"] = bool(values.get("remedy_offered", False))
+        values["heard"] = bool(values.get("heard", False))
         return cls(**values)
 
 
@@ -101,7 +103,10 @@ def take_turn(
         validation=score.validation if score else NEUTRAL,
         calm_tone=score.calm_tone if score else NEUTRAL,
         remedy_offered=remedy_now,
+        heard_before=state.heard,
     )
+    if score is not None:
+        state.heard = state.heard or emotion.felt_heard(score.acknowledgment, score.validation)
     state.turn += 1
     state.frustration = reaction.after
     state.remedy_offered = state.remedy_offered or remedy_now
@@ -111,12 +116,14 @@ def take_turn(
     script = scenario.lines
     if emotion.is_calmed(state.frustration, scenario) and state.remedy_offered:
         state.outcome = "resolved"
-        text = lines.say(scenario, "endings.resolved", script.endings["resolved"],
-                         state.used_lines, rng)
+        text = lines.say(
+            scenario, "endings.resolved", script.endings["resolved"], state.used_lines, rng
+        )
     elif emotion.walks_away(state.turns_at_max, scenario):
         state.outcome = "escalated"
-        text = lines.say(scenario, "endings.escalated", script.endings["escalated"],
-                         state.used_lines, rng)
+        text = lines.say(
+            scenario, "endings.escalated", script.endings["escalated"], state.used_lines, rng
+        )
     elif state.turns_at_max:
         text = lines.say(scenario, "demand_manager", script.demand_manager, state.used_lines, rng)
     else:
@@ -126,9 +133,7 @@ def take_turn(
         reaction_line = lines.say(
             scenario, f"moves.{move}.{register}", move_lines[register], state.used_lines, rng
         )
-        mood_line = lines.say(
-            scenario, f"moods.{mood}", script.moods[mood], state.used_lines, rng
-        )
+        mood_line = lines.say(scenario, f"moods.{mood}", script.moods[mood], state.used_lines, rng)
         text = f"{reaction_line} {mood_line}"
     state.customer_line = text
     return TurnResult(

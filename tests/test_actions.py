@@ -17,15 +17,27 @@ from actions.actions import ActionCustomerTurn, ActionEndSession, ActionStartSce
 from coach.storage import repository
 
 CALM_REPLIES = [
-    ("acknowledge_feelings", "I'm so sorry, you paid for express delivery and the laptop is "
-     "three days late, and this is the third time you've had to contact us. That's really "
-     "frustrating, and you have every right to be annoyed."),
-    ("apologise", "I'm sorry you've had to chase us over and over for a laptop you needed "
-     "this week. That's not the service you should get from us."),
-    ("offer_remedy", "I understand how much you need it, so I've refunded the express "
-     "delivery fee and booked a courier to bring a replacement laptop tomorrow before noon."),
-    ("offer_remedy", "I'll also call you tomorrow at 10am to confirm the courier is on its way, "
-     "and I've refunded the express fee to your card today."),
+    (
+        "acknowledge_feelings",
+        "I'm so sorry, you paid for express delivery and the laptop is "
+        "three days late, and this is the third time you've had to contact us. That's really "
+        "frustrating, and you have every right to be annoyed.",
+    ),
+    (
+        "apologise",
+        "I'm sorry you've had to chase us over and over for a laptop you needed "
+        "this week. That's not the service you should get from us.",
+    ),
+    (
+        "offer_remedy",
+        "I understand how much you need it, so I've refunded the express "
+        "delivery fee and booked a courier to bring a replacement laptop tomorrow before noon.",
+    ),
+    (
+        "offer_remedy",
+        "I'll also call you tomorrow at 10am to confirm the courier is on its way, "
+        "and I've refunded the express fee to your card today.",
+    ),
 ]
 
 
@@ -47,8 +59,16 @@ class Conversation:
             "metadata": metadata or {"trainee": "tess"},
         }
         self.events.append({"event": "user", "text": text, "parse_data": latest})
-        tracker = Tracker(self.sender, dict(self.slots), latest, list(self.events), False, None,
-                          {}, "action_listen")
+        tracker = Tracker(
+            self.sender,
+            dict(self.slots),
+            latest,
+            list(self.events),
+            False,
+            None,
+            {},
+            "action_listen",
+        )
         dispatcher = CollectingDispatcher()
         events = asyncio.run(action.run(dispatcher, tracker, {}))
         for event in events:
@@ -56,14 +76,23 @@ class Conversation:
                 self.slots[event["name"]] = event["value"]
             self.events.append(event)
         for message in dispatcher.messages:
-            self.events.append({"event": "bot", "text": message.get("text"),
-                                "data": {"custom": message.get("custom")}})
+            self.events.append(
+                {
+                    "event": "bot",
+                    "text": message.get("text"),
+                    "data": {"custom": message.get("custom")},
+                }
+            )
         return dispatcher.messages
 
     def start(self, scenario: str = "late-express-delivery", **kw):
-        return self.run(ActionStartScenario(), f'/start_scenario{{"scenario": "{scenario}"}}',
-                        "start_scenario", entities=[{"entity": "scenario", "value": scenario}],
-                        **kw)
+        return self.run(
+            ActionStartScenario(),
+            f'/start_scenario{{"scenario": "{scenario}"}}',
+            "start_scenario",
+            entities=[{"entity": "scenario", "value": scenario}],
+            **kw,
+        )
 
     def say(self, text: str, intent: str):
         return self.run(ActionCustomerTurn(), text, intent)
@@ -95,7 +124,7 @@ def test_start_opens_the_scenario_in_character_and_stores_the_session():
     assert 0 <= custom["frustration"] <= 10
     stored = repository.get_session(conv.slots["session_id"])
     assert stored["trainee"] == "Tess Ray"
-    assert stored["scenario_id"] == "late-express-delivery"
+    assert stored["scenario"] == "late-express-delivery"
 
 
 def test_calm_session_is_scored_calms_the_customer_and_resolves():
@@ -222,10 +251,16 @@ def test_starting_a_new_scenario_ends_the_running_one():
 def test_same_message_delivered_twice_is_stored_once():
     conv = Conversation()
     conv.start()
-    latest = {"text": "Sorry about that.", "intent": {"name": "apologise", "confidence": 0.9},
-              "entities": [], "message_id": "fixed-id", "metadata": {}}
+    latest = {
+        "text": "Sorry about that.",
+        "intent": {"name": "apologise", "confidence": 0.9},
+        "entities": [],
+        "message_id": "fixed-id",
+        "metadata": {},
+    }
     for _ in range(2):
-        tracker = Tracker(conv.sender, dict(conv.slots), latest, [], False, None, {},
-                          "action_listen")
+        tracker = Tracker(
+            conv.sender, dict(conv.slots), latest, [], False, None, {}, "action_listen"
+        )
         asyncio.run(ActionCustomerTurn().run(CollectingDispatcher(), tracker, {}))
     assert len(repository.list_turns(conv.slots["session_id"])) == 1

@@ -65,26 +65,32 @@ def stack(tmp_path_factory):
         pytest.skip("no trained model (make test trains it first)")
     db = tmp_path_factory.mktemp("e2e") / "coach.db"
     url = f"sqlite:///{db}"
-    with running_stack(database_url=url, log_dir=Path(db.parent) / "logs",
-                       extra_env={"COACH_SEED": "3"}) as running:
+    with running_stack(
+        database_url=url, log_dir=Path(db.parent) / "logs", extra_env={"COACH_SEED": "3"}
+    ) as running:
         yield running, url
 
 
 def play(stack, scenario: str, replies: list[str]) -> tuple[str, list[dict], list[float]]:
     running, _ = stack
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
-    start = post(running.webhook, {
-        "sender": sender,
-        "message": f'/start_scenario{{"scenario": "{scenario}"}}',
-        "metadata": {"trainee": "e2e-trainee"},
-    })
+    start = post(
+        running.webhook,
+        {
+            "sender": sender,
+            "message": f'/start_scenario{{"scenario": "{scenario}"}}',
+            "metadata": {"trainee": "e2e-trainee"},
+        },
+    )
     customs = [last_custom(start)]
     assert customs[0]["scenario"] == scenario and customs[0]["turn"] == 0
     timings = []
     for text in replies:
         began = time.perf_counter()
-        answer = post(running.webhook, {"sender": sender, "message": text,
-                                        "metadata": {"trainee": "e2e-trainee"}})
+        answer = post(
+            running.webhook,
+            {"sender": sender, "message": text, "metadata": {"trainee": "e2e-trainee"}},
+        )
         timings.append(time.perf_counter() - began)
         custom = last_custom(answer)
         assert custom["scores"] is not None, f"reply not scored: {answer}"
@@ -115,11 +121,14 @@ def test_end_session_and_bad_input_over_rest(stack):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     early = last_custom(post(running.webhook, {"sender": sender, "message": "hello there"}))
     assert early["system"] and early["notice"] == "no_session"
-    unknown = post(running.webhook, {"sender": sender,
-                                     "message": '/start_scenario{"scenario": "nope"}'})
+    unknown = post(
+        running.webhook, {"sender": sender, "message": '/start_scenario{"scenario": "nope"}'}
+    )
     assert last_custom(unknown)["notice"] == "unknown_scenario"
-    post(running.webhook, {"sender": sender,
-                           "message": '/start_scenario{"scenario": "broken-replacement"}'})
+    post(
+        running.webhook,
+        {"sender": sender, "message": '/start_scenario{"scenario": "broken-replacement"}'},
+    )
     empty = post(running.webhook, {"sender": sender, "message": " "})
     assert empty == [] or last_custom(empty)["notice"] == "empty_message"
     post(running.webhook, {"sender": sender, "message": "I'm sorry it arrived cracked again."})
@@ -137,6 +146,5 @@ def _assert_stored(stack, customs, replies, outcome):
     assert [t["trainee_text"] for t in turns] == replies[:played]
     for turn, custom in zip(turns, customs[1:], strict=True):
         assert turn["error"] is None
-        assert turn["acknowledgment"] == pytest.approx(custom["scores"]["acknowledgment"],
-                                                       abs=1e-3)
+        assert turn["acknowledgment"] == pytest.approx(custom["scores"]["acknowledgment"], abs=1e-3)
         assert turn["frustration_after"] == pytest.approx(custom["frustration"], abs=0.06)

@@ -64,8 +64,10 @@ def test_dismissive_replies_escalate_and_customer_demands_a_manager_first():
         texts.append(result.customer_text)
     assert state.outcome == "escalated"
     assert state.frustration == emotion.MAX_FRUSTRATION
-    demand = {engine.lines.fill_placeholders(x, scenario.persona.facts)
-              for x in scenario.lines.demand_manager}
+    demand = {
+        engine.lines.fill_placeholders(x, scenario.persona.facts)
+        for x in scenario.lines.demand_manager
+    }
     assert texts[-2] in demand, "the customer warns before walking away"
 
 
@@ -73,42 +75,100 @@ def test_harder_customers_calm_slower_and_escalate_faster():
     base = get_scenario("late-express-delivery")
     easy = dataclasses.replace(base, difficulty="easy")
     hard = dataclasses.replace(base, difficulty="hard")
-    calm_easy = emotion.react(7.0, easy, move="acknowledge_feelings", acknowledgment=0.9,
-                              validation=0.9, calm_tone=0.9, remedy_offered=False)
-    calm_hard = emotion.react(7.0, hard, move="acknowledge_feelings", acknowledgment=0.9,
-                              validation=0.9, calm_tone=0.9, remedy_offered=False)
+    calm_easy = emotion.react(
+        7.0,
+        easy,
+        move="acknowledge_feelings",
+        acknowledgment=0.9,
+        validation=0.9,
+        calm_tone=0.9,
+        remedy_offered=False,
+    )
+    calm_hard = emotion.react(
+        7.0,
+        hard,
+        move="acknowledge_feelings",
+        acknowledgment=0.9,
+        validation=0.9,
+        calm_tone=0.9,
+        remedy_offered=False,
+    )
     assert calm_easy.delta < calm_hard.delta < 0
-    worse_easy = emotion.react(7.0, easy, move="dismiss", acknowledgment=0.1, validation=0.1,
-                               calm_tone=0.3, remedy_offered=False)
-    worse_hard = emotion.react(7.0, hard, move="dismiss", acknowledgment=0.1, validation=0.1,
-                               calm_tone=0.3, remedy_offered=False)
+    worse_easy = emotion.react(
+        7.0,
+        easy,
+        move="dismiss",
+        acknowledgment=0.1,
+        validation=0.1,
+        calm_tone=0.3,
+        remedy_offered=False,
+    )
+    worse_hard = emotion.react(
+        7.0,
+        hard,
+        move="dismiss",
+        acknowledgment=0.1,
+        validation=0.1,
+        calm_tone=0.3,
+        remedy_offered=False,
+    )
     assert 0 < worse_easy.delta < worse_hard.delta
-    assert not emotion.walks_away(1, easy) and emotion.walks_away(1, hard)
+    assert not emotion.walks_away(2, easy) and emotion.walks_away(2, hard)
 
 
 def test_harder_scenarios_start_angrier():
     scenarios = load_all().values()
-    by = {d: [s.starting_frustration for s in scenarios if s.difficulty == d]
-          for d in ("easy", "medium", "hard")}
+    by = {
+        d: [s.starting_frustration for s in scenarios if s.difficulty == d]
+        for d in ("easy", "medium", "hard")
+    }
     assert min(by["hard"]) > max(by["easy"])
     assert sum(by["hard"]) / len(by["hard"]) > sum(by["medium"]) / len(by["medium"])
 
 
 def test_harsh_tone_makes_the_customer_angrier_than_a_neutral_reply():
     scenario = get_scenario("missed-technician")
-    neutral = emotion.react(6.0, scenario, move="ask_details", acknowledgment=0.4,
-                            validation=0.4, calm_tone=0.95, remedy_offered=False)
-    harsh = emotion.react(6.0, scenario, move="ask_details", acknowledgment=0.4,
-                          validation=0.4, calm_tone=0.1, remedy_offered=False)
+    neutral = emotion.react(
+        6.0,
+        scenario,
+        move="ask_details",
+        acknowledgment=0.4,
+        validation=0.4,
+        calm_tone=0.95,
+        remedy_offered=False,
+    )
+    harsh = emotion.react(
+        6.0,
+        scenario,
+        move="ask_details",
+        acknowledgment=0.4,
+        validation=0.4,
+        calm_tone=0.1,
+        remedy_offered=False,
+    )
     assert harsh.after > neutral.after + 1
 
 
 def test_polite_boundary_calms_an_abusive_customer():
     scenario = get_scenario("abusive-billing-caller")
-    boundary = emotion.react(8.0, scenario, move="set_boundary", acknowledgment=0.5,
-                             validation=0.5, calm_tone=0.95, remedy_offered=False)
-    snapped = emotion.react(8.0, scenario, move="tell_to_calm_down", acknowledgment=0.5,
-                            validation=0.3, calm_tone=0.2, remedy_offered=False)
+    boundary = emotion.react(
+        8.0,
+        scenario,
+        move="set_boundary",
+        acknowledgment=0.5,
+        validation=0.5,
+        calm_tone=0.95,
+        remedy_offered=False,
+    )
+    snapped = emotion.react(
+        8.0,
+        scenario,
+        move="tell_to_calm_down",
+        acknowledgment=0.5,
+        validation=0.3,
+        calm_tone=0.2,
+        remedy_offered=False,
+    )
     assert boundary.after < 8.0 < snapped.after
 
 
@@ -116,8 +176,18 @@ def test_polite_boundary_calms_an_abusive_customer():
 def test_ten_turn_session_never_repeats_a_customer_line(scenario_id):
     scenario, state = _open(scenario_id)
     said = [state.customer_line]
-    moves = ["greet", "ask_details", "explain_policy", "other", "ask_details",
-             "apologise", "explain_policy", "ask_details", "greet", "other"]
+    moves = [
+        "greet",
+        "ask_details",
+        "explain_policy",
+        "other",
+        "ask_details",
+        "apologise",
+        "explain_policy",
+        "ask_details",
+        "greet",
+        "other",
+    ]
     for move in moves:
         if state.over:
             break
