@@ -1,0 +1,68 @@
+"""Features -> probability per dimension: a logistic layer plus the rubric's hard rules.
+
+The weights live in weights.json next to this file. They are fitted by
+`python -m coach.scoring.train` (logistic regression on the dev set, chosen by
+cross-validation against the hand-set weights); the file records which won.
+The rubric's non-negotiables are applied after the logistic layer:
+
+* validation: any invalidation (minimising, correcting the feeling, blame, a "but" that
+  takes the empathy back) caps the score below 0.5;
+* calm tone: shouting, orders to emotions, sarcasm, defensiveness/blame, threats and
+  insults cap the score below 0.5.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+
+from .types import DIMENSIONS
+
+WEIGHTS_PATH = Path(__file__).with_name("weights.json")
+INVALIDATION_CAP = 0.3
+HOSTILE_CAP = 0.3
+HOSTILE_FEATURES = (
+    "tone_shout",
+    "tone_order",
+    "tone_sarcasm",
+    "tone_defensive",
+    "tone_blame",
+    "tone_threat",
+    "tone_dismiss",
+)
+
+
+@lru_cache(maxsize=1)
+def load_weights(path: str | None = None) -> dict:
+    with open(path or WEIGHTS_PATH, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def logit(features: dict[str, float], dim: str, weights: dict | None = None) -> float:
+    w = (weights or load_weights())[dim]
+    return w["bias"] + sum(v * features.get(k, 0.0) for k, v in w["weights"].items())
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def apply_rules(out: dict[str, float], features: dict[str, float]) -> dict[str, float]:
+    """The rubric's hard rules on top of the logistic layer."""
+    out = dict(out)
+    if features.get("inv", 0.0) > 0:
+        out["validation"] = min(out["validation"], INVALIDATION_CAP)
+    if any(features.get(k, 0.0) > 0 for k in HOSTILE_FEATURES):
+        out["calm_tone"] = min(out["calm_tone"], HOSTILE_CAP)
+    return out
+
+
+def probabilities(features: dict[str, float], weights: dict | None = None) -> dict[str, float]:
+    out = {dim: _sigmoid(logit(features, dim, weights)) for dim in DIMENSIONS}
+    out = apply_rules(out, features)
+    return {k: round(v, 4) for k, v in out.items()}

@@ -1,0 +1,210 @@
+"""What the scorer needs from the customer's side: content words and whether it is emotional.
+
+The customer message (and earlier customer turns) is only *tokenised*, not parsed: its
+content words are reduced to stems and concept clusters so that the reply's lemmas can
+be compared with them ("charged twice" ~ "you were billed two times"). That keeps the
+per-reply cost to one parse of the reply itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from .lexicon import (
+    CONCEPT,
+    EMOTION_LEMMAS,
+    GENERIC_LEMMAS,
+    IRREGULAR,
+    NUMBER_WORDS,
+    PROCEDURE_LEMMAS,
+    WEAK_EMOTION_LEMMAS,
+)
+from .nlp import get_nlp
+
+# Stop words that carry the story of a complaint and must stay comparable.
+KEEP_STOP = frozenset(
+    {
+        "again",
+        "never",
+        "still",
+        "twice",
+        "once",
+        "nobody",
+        "nothing",
+        "three",
+        "two",
+        "four",
+        "five",
+        "six",
+        "ten",
+        "twenty",
+        "fifty",
+        "hundred",
+        "first",
+        "third",
+        "last",
+        "back",
+        "empty",
+        "whole",
+    }
+)
+_SUFFIXES = (
+    "ations",
+    "ation",
+    "ments",
+    "ment",
+    "ness",
+    "ingly",
+    "edly",
+    "ing",
+    "ies",
+    "ied",
+    "ed",
+    "es",
+    "er",
+    "ly",
+    "s",
+    "e",
+    "y",
+)
+
+# Customer-side signals of emotion beyond the emotion lexicon.
+CUSTOMER_HEAT = frozenset(
+    """
+ridiculous unacceptable disgusting disgraceful useless joke pathetic worst terrible awful
+rubbish incompetent appalling shocking outrageous absurd insane unbelievable seriously
+still again never nobody ignored lied lie promised promise chasing chase waited waiting
+manager complaint complain cancel lawyer ombudsman refund broken damaged cracked wrong
+missing lost late delayed overcharged charged twice hell damn bloody crap wtf nightmare
+fed sick tired enough cannot can't won't wont nothing problem issue hours weeks months
+""".split()
+)
+CALM_CLOSERS = re.compile(
+    r"^\s*(ok(ay)?|great|perfect|lovely|brilliant|cool|fine|sure|yes( please)?|no( thanks)?|"
+    r"thanks?( you)?( so much| very much| a lot)?|cheers|bye|goodbye|that'?s (all|it|fine|great|"
+    r"perfect|everything)|(that'?s|sounds) (good|great|fine|perfect)|got it|understood|"
+    r"appreciate it|have a (good|nice|great) (day|one|evening)|nothing else)\b",
+    re.I,
+)
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to make charged/charge/charging meet."""
+    w = word.lower().strip("'")
+    w = IRREGULAR.get(w, w)
+    w = NUMBER_WORDS.get(w, w)
+    if not w.isalpha():
+        return w
+    for suf in _SUFFIXES:
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            w = w[: -len(suf)]
+            break
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
+        w = w[:-1]
+    return w
+
+
+GENERIC_STEMS = frozenset(stem(w) for w in GENERIC_LEMMAS)
+PROCEDURE_STEMS = frozenset(stem(w) for w in PROCEDURE_LEMMAS)
+
+
+def word_keys(*forms: str) -> set[str]:
+    """Comparison keys of a word: its stem and, if any, its concept cluster."""
+    keys: set[str] = set()
+    for f in forms:
+        low = f.lower()
+        if not low:
+            continue
+        st = stem(low)
+        keys.add("s:" + st)
+        cid = CONCEPT.get(low) or CONCEPT.get(IRREGULAR.get(low, low))
+        if cid:
+            keys.add("c:" + cid)
+    return keys
+
+
+@dataclass(frozen=True)
+class CustomerInfo:
+    keys: frozenset[str]  # comparison keys of the message being answered
+    history_keys: frozenset[str]  # ... of earlier customer turns
+    items: tuple[str, ...]  # content words, most specific first (used in tips)
+    emotional: bool
+
+
+def _content_words(text: str) -> list[str]:
+    doc = get_nlp().make_doc(text)
+    out = []
+    for t in doc:
+        low = t.lower_
+        if t.is_punct or t.is_space:
+            continue
+        if not (t.is_alpha or t.like_num or re.match(r"^[£$€]?\d", low)):
+            continue
+        if (t.is_stop or low in STOP_WORDS) and low not in KEEP_STOP and not t.like_num:
+            continue
+        if low in GENERIC_LEMMAS or stem(low) in GENERIC_STEMS:
+            continue
+        if len(low) < 3 and not t.like_num:
+            continue
+        out.append(t.text)
+    return out
+
+
+@lru_cache(maxsize=2048)
+def _keys_of(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    words = _content_words(text)
+    keys: set[str] = set()
+    for w in words:
+        keys |= word_keys(w)
+    items = tuple(dict.fromkeys(w.lower() for w in words if w.lower() not in PROCEDURE_LEMMAS))
+    return frozenset(keys), items
+
+
+@lru_cache(maxsize=2048)
+def is_emotional(text: str) -> bool:
+    """Does the customer message carry emotion (vs. "thanks, that's all")?"""
+    if not text.strip():
+        return False
+    letters = [c for c in text if c.isalpha()]
+    if "!" in text or (
+        len(letters) >= 6 and sum(c.isupper() for c in letters) / len(letters) > 0.6
+    ):
+        return True
+    words = re.findall(r"[a-z']+", text.lower())
+    for w in words:
+        if w in CUSTOMER_HEAT or (w in EMOTION_LEMMAS and w not in WEAK_EMOTION_LEMMAS):
+            return True
+        if stem(w) in _EMO_STEMS:
+            return True
+    if CALM_CLOSERS.match(text) and len(words) <= 12:
+        return False
+    # A complaint without emotion words ("my parcel hasn't arrived") still carries some:
+    # negation plus a content word about the service.
+    return bool(
+        re.search(
+            r"\b(not|n't|no|never|haven't|hasn't|didn't|doesn't|isn't|wasn't)\b", text.lower()
+        )
+    )
+
+
+_EMO_STEMS = frozenset(stem(w) for w in EMOTION_LEMMAS - WEAK_EMOTION_LEMMAS)
+
+
+def analyse_customer(customer: str, history_texts: tuple[str, ...] = ()) -> CustomerInfo:
+    keys, items = _keys_of(customer)
+    hist: set[str] = set()
+    hist_items: list[str] = []
+    for h in history_texts:
+        k, it = _keys_of(h)
+        hist |= k
+        hist_items.extend(it)
+    return CustomerInfo(
+        keys=keys,
+        history_keys=frozenset(hist - keys),
+        items=tuple(dict.fromkeys(list(items) + hist_items)),
+        emotional=is_emotional(customer),
+    )

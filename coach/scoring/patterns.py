@@ -1,0 +1,1169 @@
+# ruff: noqa: E501  (pattern tables read best one pattern per line)
+"""Token, phrase and dependency patterns of the scorer, built once per pipeline.
+
+Patterns are written in a small notation so the list stays readable:
+
+    word | a|b        LOWER in {...}
+    ~lemma | ~a|b     LEMMA in {...}
+    @POS | @A|B       POS in {...}
+    .                 any one token
+    {EMO} {INSULT}..  a named word list from lexicon.py (matched on LEMMA or LOWER)
+    suffix ? * +      spaCy Matcher operators (optional, any number, one or more)
+
+Everything matches the *normalised* reply (normalize.py), so case, missing
+apostrophes and typos in the key words do not matter. Each label belongs to one
+dimension and direction; `LABELS` holds the one-line reason shown to trainees.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
+
+from .lexicon import EMOTION_LEMMAS
+
+INSULT_ADJ = frozenset(
+    """
+stupid dumb ridiculous pathetic rude childish unreasonable hysterical ignorant
+clueless dramatic impossible silly paranoid aggressive hostile irrational
+immature lazy selfish rude abusive nasty overdramatic petty unhinged delusional obnoxious
+""".split()
+)
+INSULT_NOUN = frozenset(
+    """
+idiot moron fool clown muppet cretin imbecile loser numpty halfwit dimwit
+""".split()
+)
+# Nouns that insult only when said of the customer ("don't be such a baby").
+INSULT_NOUN_PRED = frozenset("baby child brat joke troll karen drama queen princess".split())
+# Words that, after "no need to" / "don't get", turn the phrase into an order to an emotion.
+FEELING_VERBS = frozenset(
+    """
+shout yell scream swear panic worry stress fret overreact cry rant moan complain raise
+take act behave freak lose
+""".split()
+)
+
+NAMED = {
+    "EMO": sorted(EMOTION_LEMMAS | {"worked", "emotional", "angry", "mad", "cross", "heated"}),
+    "INSULT": sorted(INSULT_ADJ),
+    "INSULTN": sorted(INSULT_NOUN),
+    "INSULTP": sorted(INSULT_NOUN_PRED),
+    "FEEL": sorted(FEELING_VERBS),
+    "NEG": ["not", "n't", "never", "nt"],
+    "NUMW": [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "fifty",
+        "hundred",
+        "thousand",
+        "million",
+        "other",
+    ],
+}
+
+# label -> (dimension, direction, reason shown to the trainee)
+LABELS: dict[str, tuple[str, int, str]] = {
+    "ACK_STATE": ("acknowledgment", +1, "names how they feel"),
+    "ACK_IDIOM": ("acknowledgment", +1, "recognises how hard this is for them"),
+    "ACK_LISTEN": ("acknowledgment", +1, "signals you listened to their account"),
+    "ACK_PARAPHRASE": ("acknowledgment", +1, "restates what happened to them"),
+    "ACK_OVERLAP": ("acknowledgment", +1, "refers to the specifics they raised"),
+    "ACK_PROCEDURE": (
+        "acknowledgment",
+        -1,
+        "goes straight to procedure without naming their problem",
+    ),
+    "ACK_CANNED": ("acknowledgment", -1, "stock line that could sit under any complaint"),
+    "VAL_LEGIT": ("validation", +1, "says their reaction is understandable"),
+    "VAL_WHY": ("validation", +1, "says you can see why they feel this way"),
+    "VAL_SIDE": ("validation", +1, "sides with them on the failure"),
+    "VAL_APOLOGY": ("validation", +1, "apologises for the specific impact on them"),
+    "VAL_APOLOGY_GENERIC": ("validation", -1, "generic apology, not tied to what happened to them"),
+    "INV_MINIMISE": ("validation", -1, "minimises their problem"),
+    "INV_CORRECT": ("validation", -1, "tells them how they should feel"),
+    "INV_BLAME": ("validation", -1, "puts the blame on them"),
+    "INV_NONAPOLOGY": ("validation", -1, "apologises for their feelings, not for what happened"),
+    "INV_TAKEBACK": (
+        "validation",
+        -1,
+        "the 'but' takes the empathy back and turns to policy or defence",
+    ),
+    "INV_DISMISS": ("validation", -1, "dismisses their reaction"),
+    "POLICY": ("validation", -1, "falls back on policy or says nothing can be done"),
+    "TONE_SHOUT": ("calm_tone", -1, "reads as shouting"),
+    "TONE_ORDER": ("calm_tone", -1, "orders them how to feel or behave"),
+    "TONE_SARCASM": ("calm_tone", -1, "sarcastic: mocks them"),
+    "TONE_PASSIVE": ("calm_tone", -1, "passive-aggressive: reads as impatience or condescension"),
+    "TONE_DEFENSIVE": ("calm_tone", -1, "defensive: argues or deflects responsibility"),
+    "TONE_BLAME": ("calm_tone", -1, "blames them"),
+    "TONE_THREAT": ("calm_tone", -1, "threatens them"),
+    "TONE_INSULT": ("calm_tone", -1, "insults or labels them"),
+    "TONE_BOUNDARY": ("calm_tone", +1, "sets a boundary politely"),
+    "TONE_COURTESY": ("calm_tone", +1, "courteous wording"),
+    "REMEDY": ("remedy", +1, "offers a concrete remedy or next step"),
+}
+
+_OPS = "?*+"
+
+
+def _tok(spec: str) -> dict:
+    op = None
+    if len(spec) > 1 and spec[-1] in _OPS and not spec.startswith("\\"):
+        spec, op = spec[:-1], spec[-1]
+    if spec.startswith("\\"):
+        d: dict = {"ORTH": spec[1:]}
+    elif spec == ".":
+        d = {}
+    elif spec == "#":
+        d = {"LIKE_NUM": True}
+    elif spec.startswith("~"):
+        d = {"LEMMA": {"IN": _expand(spec[1:])}}
+    elif spec.startswith("@"):
+        d = {"POS": {"IN": spec[1:].split("|")}}
+    elif spec.startswith("!"):
+        d = {"LOWER": {"NOT_IN": _expand(spec[1:])}}
+    else:
+        words = _expand(spec)
+        if "not" in words:
+            words = words + ["n't", "nt"]
+        d = {"LOWER": {"IN": words}}
+    if op:
+        d["OP"] = op
+    return d
+
+
+def _expand(alts: str) -> list[str]:
+    out: list[str] = []
+    for part in alts.split("|"):
+        if part.startswith("{") and part.endswith("}"):
+            out.extend(NAMED[part[1:-1]])
+        else:
+            out.append(part)
+    return out
+
+
+def P(spec: str) -> list[dict]:
+    return [_tok(s) for s in spec.split()]
+
+
+def expand_groups(spec: str) -> list[str]:
+    """ "a (b c|d) e" -> ["a b c e", "a d e"]: alternatives that span several tokens.
+
+    A group may carry an operator: "(b c)?" also yields the spec without it."""
+    start = spec.find("(")
+    if start < 0:
+        return [spec]
+    depth, end = 0, start
+    for end in range(start, len(spec)):
+        if spec[end] == "(":
+            depth += 1
+        elif spec[end] == ")":
+            depth -= 1
+            if depth == 0:
+                break
+    inner = spec[start + 1 : end]
+    optional = end + 1 < len(spec) and spec[end + 1] == "?"
+    tail = spec[end + 2 :] if optional else spec[end + 1 :]
+    alts, depth, cur = [], 0, ""
+    for ch in inner:
+        if ch == "|" and depth == 0:
+            alts.append(cur)
+            cur = ""
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        cur += ch
+    alts.append(cur)
+    if optional:
+        alts.append("")
+    out = []
+    for alt in alts:
+        out.extend(
+            expand_groups(
+                " ".join(x for x in (spec[:start].strip(), alt.strip(), tail.strip()) if x)
+            )
+        )
+    return out
+
+
+NEG = "~not|never"
+BE = "~be"
+
+# ---------------------------------------------------------------------------------
+# Token patterns (spaCy Matcher), by label.
+# ---------------------------------------------------------------------------------
+TOKEN_PATTERNS: dict[str, list[str]] = {
+    "ACK_STATE": [
+        "{EMO}",
+        "fed up",
+        "let down",
+        "~lose|waste your|an|a whole? time|afternoon|day|morning|evening",
+        "wits end",
+        "last straw",
+        "the last thing you need|needed|want|wanted",
+        "~go through|put through a lot|this|that",
+        "at the end of your tether",
+        "~be a lot to deal",
+        "~must|may ~be|have|feel been? so|really|incredibly|very|such|an|a|absolutely|utterly|extremely? @ADJ",
+        "~sound|sounds|sounded so|really|incredibly|very|absolutely|honestly|utterly|just? @ADJ",
+        "hard|difficult|tough|rough|awful|horrible|terrible|painful|stressful time|day|week|situation|position|spot",
+        "so|such|really|incredibly|very hard|difficult|tough|rough on|for you",
+        "worn out",
+        "on edge",
+        "see red",
+        "lost for words",
+        "beside yourself",
+        "at breaking point",
+        "~fall apart",
+        "~wear you|anyone down",
+        "~be|feel stuck|stranded|trapped",
+    ],
+    "ACK_IDIOM": [
+        f"~can|could {NEG} imagine",
+        "~can only imagine",
+        "i ~can imagine how|what",
+    ],
+    "ACK_LISTEN": [
+        "thank|thanks you? for ~walk|explain|tell|share|lay|describe|detail|flag|raise|outline|bring|set|spell|talk|take|give|point",
+        "~appreciate you ~walk|explain|tell|share|lay|describe|detail|flag|raise|outline|bring|taking|giving",
+        "i ~hear you|that|what|how|it",
+        "i ~can|could ~see|hear|tell that|how|from|you|your|this|what",
+        "i ~see that|from|you|your",
+        "it? ~sound|seem|look like|as",
+        "from what you",
+        "you ~mention|say|explain|describe|tell|write|note|point",
+        "if i ~have? ~understand correctly|right",
+        "~make sure i ~have? ~understand|get",
+        "just to confirm|check|clarify",
+        "so|okay|ok? to recap|summarise|summarize",
+        "i ~have|will ~read|review|look|go through|over|at? your|the message|messages|notes|complaint|email|case|history|account|chat",
+        "i ~understand|appreciate|realise|realize|recognise|recognize|know|get that|how|what|you|your|this|it",
+    ],
+    "VAL_LEGIT": [
+        "~have every|good|a|all the|real reason to|for",
+        "~be a lot to ~deal|handle|take|cope|go",
+        "you ~have ~be so|very|incredibly|really|extremely|remarkably? patient|understanding|reasonable|fair",
+        "you ~have ~be more than patient|understanding|reasonable|fair",
+        "you ~be ~not|never asking for|too much",
+        "you ~be ~not|never asking for much|a lot",
+        "fair|reasonable|understandable|natural|normal that you",
+        "it stands to reason",
+        "i ~would|'d ~be|feel just|equally? as {EMO}",
+        "understandable",
+        "understandably",
+        "justifiably",
+        "rightly",
+        "rightfully",
+        "~be|feel|sound|seem|look totally|completely|perfectly|entirely|absolutely|very|so? justified|valid|legitimate|warranted|reasonable|natural|normal",
+        "~make total|complete|perfect|absolute|a|so|much? lot? of? sense",
+        "of course you",
+        "no|small wonder",
+        "~anyone|anybody|everyone|everybody|nobody|noone ~would|will|'d ~be|feel|get|find|react|want|expect",
+        "~anyone|anybody|everyone|everybody ~would|will|'d",
+        "any of us ~would|'d",
+        "most|many people ~would|'d",
+        "who ~would|could not",
+        "i ~would|'d ~feel|be|react exactly|just? the same",
+        "i ~would|'d ~be|feel|get really|so|very|pretty|quite|just|absolutely|completely|totally? {EMO} too|also|as|in",
+        "i ~would|'d too",
+        "me too",
+        "in your position|shoes|place|situation",
+        "you ~have every|a|all the|the? right",
+        "you ~be right|entitled|justified to",
+        "you ~be|'re not wrong",
+        "totally|completely|perfectly|entirely|absolutely|very|so? fair enough|point|question|to",
+        "~be|that's totally|completely|perfectly|entirely|absolutely|very|so? fair",
+        f"i ~do {NEG} blame you",
+        "~can not|n't blame you",
+        "who ~can|could blame you",
+        "~be natural|normal to ~feel|be|get|want",
+        "the|a|your natural|right|normal|understandable|obvious|fair|reasonable|only reaction|response|thing",
+        "more than reasonable|patient|fair|understanding",
+        "a fair|good|every|real reason to",
+        "~be mad|crazy not to",
+        "~would|'d ~be mad|crazy|odd|strange not to",
+        "fair to ~be|feel|get|want",
+        "~be entitled to",
+        "you ~be|'re entitled",
+        "of course .? .? .? .? ~feel|react",
+        "of course .? .? .? {EMO}",
+        "so|and of course you",
+        "nobody|noone ~want|like|expect|enjoy",
+        "no one ~want|like|expect|enjoy",
+        "i ~would|'d ~be|feel|get @ADV? {EMO} too|also",
+        "~make|drive|leave|put|get|wear|shock|frustrate|upset|worry|annoy|scare . ? anyone|anybody|everyone|everybody",
+        "~look|seem|sound wrong|high|off to me too?",
+        "to me too",
+        "~be reasonable|fair|right to ~expect|ask|want|be",
+    ],
+    "VAL_WHY": [
+        "i ~can|could|do|completely|totally|fully|absolutely|really? ~understand|see|get|appreciate why",
+        "i ~can|could|do|completely|totally|fully|absolutely|really? ~understand|see|get|appreciate how come",
+        "i ~understand|see|get|appreciate completely|totally|fully|absolutely|exactly? why",
+        "i ~know why",
+        "that|this|it ~be|'s why you",
+    ],
+    "VAL_SIDE": [
+        "no excuse|excuses",
+        "~be ~not|never going to make excuses",
+        "~will|wo ~not|never make excuses",
+        "no reason why? you ~should",
+        "~do ~not|never ~deserve this|that|any|to",
+        "~owe you an|a apology|explanation",
+        f"~should|ought {NEG} to? ~have",
+        "~should|ought to? ~have never",
+        f"~should {NEG} ~be|take this|that|so hard|difficult|long|complicated",
+        "~be|'s on us|me",
+        "~be|'s our|my fault|mistake|error|bad|responsibility|failure",
+        "we|i ~get|have this|it|that|things|something wrong",
+        "we ~have? got this|it wrong",
+        "~let you down",
+        "~drop the ball",
+        "we|i ~mess|slip|screw|mix up",
+        "we|i ~make|have a|an|the? mistake|error|mess",
+        "we|i ~have? ~fall short",
+        "we|i ~fail you|to",
+        "we|i ~should ~have",
+        "we|i ~ought to ~have",
+        f"{NEG} the|a|an|what? kind|level|standard|type? of? ~service|experience|standard|treatment|care|quality|level|support|response",
+        f"{NEG} good enough",
+        f"{NEG} acceptable|okay|ok|right|fair|on|how|what",
+        "~be unacceptable|inexcusable|appalling|disgraceful|shocking|wrong|poor|terrible|awful",
+        "completely|totally|simply|absolutely|just unacceptable|inexcusable|wrong",
+        "~deserve (better|more|answers|proper|an explanation|an apology)",
+        "~take full|complete? responsibility|ownership",
+        "i|we ~will|'ll? ~own this|that|it",
+        "worst possible|imaginable",
+        f"{NEG} fair|right on|to|for you",
+        "~be a|an|such a terrible|awful|appalling|horrible|poor|shocking|dreadful way|experience|service|situation",
+        "~be (ridiculous|outrageous|absurd|disgraceful|a joke|not on)",
+        "our|my fault|mistake|error|failure|failing|bad|screw-up|doing",
+        "because of us|me",
+        "on our side|end",
+        "~get|got wrong",
+        "something we ~get|got|have wrong",
+        "none|nothing of this|that|it ~be your",
+        "not your doing|fault",
+        "you ~have ~do|did your part|bit|everything",
+        "you ~have ~be ~let down",
+        "~have|'ve ~be let down",
+        "~be|'s not fair|right on|to|for you",
+        "nobody|noone ~should|deserve|need|ought",
+        "no one ~should|deserve|need|ought",
+        "~be|way too long|much|late|slow",
+        "far|way too long",
+        "~be not on",
+        "~be really|so|very|completely|totally|just|such? unfair|letdown",
+        "you ~be|'re absolutely|completely|totally|quite|100%? right|correct",
+        "you ~have a point",
+        "you ~should ~have be ~tell|inform|give|offer|contact|warn|notify|update|call|send|refund|told",
+        "you ~should ~have ~receive|get|hear",
+        "never should ~have",
+        "~should never ~happen",
+    ],
+    "VAL_APOLOGY_GENERIC": [
+        "sorry|apologise|apologize|apologies for|about? any|the? inconvenience|trouble|confusion|hassle",
+        "~apologise|apologize|apology for any|the? inconvenience|trouble|confusion|hassle",
+        "sorry if|for any",
+        "~apologise|apologize|apology if",
+    ],
+    "INV_MINIMISE": [
+        "~be only|just|merely|simply a|an|one? few|couple|little|small|tiny|minor|short|bit|slight",
+        "~be only|just|merely|simply #",
+        "~be just|only a|an minor|small|tiny|little|slight",
+        f"{NEG} a|that|such|really? a? big deal",
+        "no big deal",
+        f"{NEG} that|so|too bad|serious|important|big|long|much|late",
+        f"{NEG} the end of the world",
+        "~could|might ~be worse",
+        "these|such|things|mistakes|delays|stuff|problems|errors|accidents|glitches things? happen|happens",
+        "it|this|that happens",
+        "~happen all the time",
+        "~happen to everyone|everybody|all of us",
+        "at least it|you|your|nothing|they|we|this|that|no|there",
+        "overreact|overreacting|overreacted|over-reacting|exaggerate|exaggerating|exaggerated",
+        "blow|blowing it|this|things? out of proportion",
+        "~make a fuss",
+        "~make a big deal",
+        "nothing to ~worry|be|get about|upset|worried",
+        "no harm done",
+        "~be quite|very|pretty|fairly|perfectly|completely|totally? normal|common|usual|standard|typical",
+        "hardly a|the|an",
+        "~be a bit much|dramatic",
+        "~be not the only",
+        "~be not our|my only",
+        "it|that|this ~be just|only|merely a|an @ADJ? @NOUN",
+        "everyone|everybody else ~be",
+        "everyone|everybody who",
+        "~be waiting too",
+        "in the same boat",
+        "~be plenty of time",
+        "plenty of time",
+    ],
+    "INV_CORRECT": [
+        "no point ~get|be|feel so|that|all? {EMO}",
+        "~get|be worked up ~will|~do|~be not|n't",
+        "let ~us not ~get|be {EMO}|hysterical|emotional|dramatic|carried|upset",
+        "no need|reason|point to|for|in ~get|be|feel? so|that|this|all? {EMO}",
+        "no need|reason|point to|for|in ~get|be|feel? so|that|this|all? {FEEL}",
+        "no need to ~be like that|rude|nasty|abusive",
+        "~do {NEG} ~see|understand|know|get why|what|how you",
+        "~be {NEG} sure why|what you",
+        "~do {NEG} ~see|understand|get|know what the|your? problem|issue|fuss|deal",
+        "why you ~be|'re ~take it out",
+        "~do {NEG} ~be|get so|that|too? {EMO}|{INSULT}|emotional|worked|upset",
+        "~calm down",
+        "~calm yourself",
+        "relax",
+        "you ~should|shouldn't|need|ought not? to? ~be|feel|get so|that? {EMO}",
+        "you ~be|'re being? so|very|really|too|quite|just|a|bit|little|being? overreacting|overdramatic|dramatic|emotional|hysterical|paranoid",
+        "~stop ~worry|panic|stress|fret|being",
+        "~do not|n't ~worry|stress|fret|panic",
+        "dont ~worry|stress|panic",
+        "~try not to ~worry|stress|panic|fret",
+        "~try to|and ~stay|keep|be|remain calm",
+        "~get yourself in|into a state",
+        "~worry so much",
+        "{EMO} ~be|is not? really? necessary|needed|called|warranted|helpful",
+    ],
+    "INV_BLAME": [
+        "you ~do ~not|never ~pick|answer|respond|reply|check|see|open|read",
+        "~attempt , but you",
+        "you ~enter|put|give|type|select|choose|pick|provide|use|send|fill the? wrong|incorrect",
+        "you ~need|have to ~be more careful|attentive",
+        "~be more careful next time",
+        "~be down|due to you not|n't|failing|missing|forgetting|choosing",
+        "because of you",
+        "if you 'd|had ~be home|in|there|available",
+        "you ~should|ought to? ~have !been|received|got|gotten|heard|seen|be|had",
+        "you ~should|ought to? 've !been|received|got|gotten|heard|seen|be|had",
+        f"you ~do|have {NEG} ~read|check|follow|listen|pay|fill|enter|provide|update|tell|give|include|bother|click|tick|select|save|keep|notice|look|contact|call|specify",
+        f"you {NEG} ~read|check|follow|listen|pay|fill|enter|provide|update|tell|give|bother|notice|contact|call",
+        "you ~fail|forget|neglect|omit to",
+        "you ~forget",
+        "you ~be supposed to",
+        "~be your own? fault|responsibility|problem|mistake|job|issue",
+        "your own? fault|mistake|responsibility|error",
+        "you ~agree to",
+        "you ~accept the terms",
+        "user error",
+        "on your end|side",
+        "as|which|it|this ~be clearly|already? ~state|stipulate|write|explain|outline|mention|specify in",
+        "it|this ~say|state clearly? in the? terms|conditions|contract|policy|email|instructions",
+        "if|had you have|'d|had ~read|check|follow|listen|bother|look|pay",
+        "you clearly|obviously",
+        "you ~must ~have ~miss|enter|make|order|misread|type|forget|select|click",
+        "~read the terms|instructions|email|conditions|small|fine|policy|contract",
+        "you|she|he|they ~should really|probably|maybe|just|definitely? ~have|'ve !been|received|got|gotten|heard|seen|be|had",
+        "you|she|he|they ~should really|probably|maybe|just|definitely ~order|keep|check|read|make|plan|call|book|buy|get|be|have|try|allow",
+        "you ~should ~keep|order|check|read|plan|allow|buy|have|make",
+        "you|she|he would|'d ~know|have|see|understand .? .? .? if you|she|he",
+        "if you|she|he have|'d|had ~send|read|check|order|call|book|follow|listen|buy|contact|respond|reply|answer|be",
+        "because you ~press|click|enter|order|forget|miss|ignore|do|make|choose|select|type|tick",
+        "you ~press|click|hit|enter|submit the|it twice",
+        "make sure someone|you ~be|is|are? actually",
+        "~be you sure",
+        "~be in the terms|policy|email",
+    ],
+    "INV_NONAPOLOGY": [
+        "sorry|apologise|apologize|regret you ~feel|think|see|find that|this|it way|like",
+        "sorry|apologise|apologize|regret that? you ~feel|think that way",
+        "sorry|apologise|apologize|regret if you ~feel|felt|be|think|find|were|are|take|took",
+        "sorry you ~feel|be|are|'re|were upset|offended|unhappy|annoyed",
+        "sorry you ~think|feel so|that",
+    ],
+    "POLICY": [
+        "policy|policies",
+        "~rule|regulation|procedure",
+        "terms and conditions",
+        "our terms",
+        f"~there ~be|'s {NEG}? nothing more|else? i|we|anyone ~can|could ~do",
+        "nothing i|we ~can|could ~do",
+        "out of my|our hands",
+        "~hand ~be tie",
+        "hands are tied",
+        f"{NEG} my|our department|fault|problem|responsibility|call|decision|job|area|remit",
+        "~be just? how it|things ~be|work|works|goes",
+        "~be the way it|things ~be|work|works",
+        f"i|we ~can {NEG} ~do|help|change|make|give|offer|process|issue|refund|override|waive|replace|send|cancel|accept|find|do|go",
+        f"i|we ~be {NEG} able|allowed|authorised|authorized|permitted to",
+        "i|we ~can only",
+        f"~can {NEG} control",
+        "no control over",
+        "i|we ~be unable to",
+        "cannot|can't ~do anything|much",
+        f"~do {NEG} ~do|offer|give|allow|provide|make|refund|accept exceptions|refunds|that|this|compensation",
+        "no exceptions",
+        f"{NEG} possible",
+        "~be impossible",
+        f"~be {NEG} up|down to me|us",
+        f"system ~do|will {NEG} ~let|allow",
+        "you ~will|'ll ~have|need to ~wait|call|contact|go|speak|ring|email|write|take|read|accept",
+        "you ~have|need to ~wait|call|contact|go|speak|ring|email|write|take|read|accept|understand",
+        "there ~be|'s nothing",
+    ],
+    "TONE_ORDER": [
+        "~stop|quit ~shout|yell|swear|scream|complain|moan|whine|interrupt|argue|panic|cry|rant|fuss",
+        "stop|quit shouting|yelling|swearing|screaming|complaining|moaning|whining|interrupting|arguing|panicking|crying|ranting|fussing",
+        "~hold your horses",
+        "~simmer|quiet|pipe|hush down|up",
+        "~chill",
+        "~hush",
+        "let ~us not ~get|be {EMO}|hysterical|emotional|dramatic|carried|upset|personal|silly",
+        "please ~be reasonable|patient|realistic|sensible|calm|quiet|polite",
+        "~cheer up",
+        "chin up",
+        "you ~need|have to ~be reasonable|patient|realistic|sensible|calm",
+        "~do ~not|never ~take it personally",
+        "~try to|and ~relax|breathe",
+        "~calm down",
+        "~calm yourself",
+        "relax",
+        "~chill out?",
+        "~settle down",
+        "~watch|mind your language|tone|mouth|words|manners|attitude",
+        "~listen to me",
+        "~listen here|carefully|up",
+        "now listen|look",
+        "no need to|for ~shout|yell|swear|scream|panic|raise|take|shouting|yelling|swearing|screaming|rudeness|language|tone|attitude",
+        "no need to|for ~call me|us names",
+        "no need to|for ~insult|abuse|swear|name-calling",
+        "no need to ~be|get rude|nasty|abusive|aggressive|like|that|so|upset|angry|worked|hysterical|dramatic",
+        "~stop ~shout|yell|swear|scream|complain|moan|whine|interrupt|being|overreact|panic|talk",
+        "~lower your voice",
+        "~do not ~shout|yell|swear|scream|panic|raise|take|speak|talk|get|be",
+        "~take a deep? breath",
+        "~cool it|down|off",
+        "~get a grip",
+        "~pull yourself together",
+        "~grow up",
+        "~be quiet",
+        "~shut up",
+        "~behave yourself",
+        "~need to ~be patient",
+        "~have to ~be patient",
+        "~keep your voice down",
+        "~keep your hair|shirt on",
+        "~get over it",
+        "~deal with it",
+        "~do not|n't ~worry|stress|fret|panic",
+        "dont ~worry|stress|panic",
+        "~try not to ~worry|stress|panic|fret|get|be",
+        "~try to|and ~stay|keep|be|remain calm",
+        "~stay|keep calm",
+        "~do not ~get|be so? worked up",
+        "~get yourself in|into a state",
+        "~worry so much",
+        "~be|getting so? worked up",
+    ],
+    # Mocking: voids any empathy in the reply ("like the other 50 people today").
+    "TONE_SARCASM": [
+        "the horror",
+        "what a surprise",
+        "shocker",
+        "let me guess",
+        "nice try",
+        "good for you",
+        "thanks for the lecture",
+        "riveting",
+        "fascinating .|,",
+        "how did|do|will|would you ever? ~survive|cope|manage",
+        "~must be hard|tough|nice being you",
+        "ray of sunshine",
+        "out of thin air",
+        "~magic it|one",
+        "did i ruin your",
+        "yes|oh|right , because",
+        "because ~shout|yell|swear at me ~help|work",
+        "~be n't you a|an|just",
+        "ah yes ,",
+        "oh great|wonderful|brilliant|lovely|fantastic , another|more|just",
+        "cool story",
+        "big surprise",
+        "good luck with that",
+        "congratulations",
+        "news flash",
+        "like the|all other? # people|customers|callers|others",
+        "like the other {NUMW}? people|customers|callers",
+        "like every|all other? customer|caller|person|people",
+        "like everyone|everybody else",
+        "like all the others",
+        "you and everyone|everybody else?",
+        "you and every other",
+        "join|welcome to the club",
+        "whatever",
+        "yeah|yea right",
+        "if you say so",
+        "~be not rocket science",
+        "sure|yeah|yes ,? i totally|completely|absolutely hear|understand|get you",
+        "i totally hear you ,? like",
+        "must be nice",
+        "how will|would|do you ever? ~cope|survive|manage",
+        "ever cope",
+        "right , because",
+        "sure , we|i just",
+        "yes , i ~be sure",
+        "i ~be sure (everyone|everybody|the world)",
+        "lol",
+        "lmao",
+        "smh",
+        "ffs",
+        "welcome to",
+        "~be a @NOUN , not a",
+        "the end of the world",
+        "lovely|nice|great to speak|talk|chat to|with you too",
+        "boo hoo",
+        "cry me a river",
+        "poor you",
+        "oh dear , what a",
+        "~be some kind of|a record",
+        "what a charming|lovely|delightful|wonderful way|start|thing|attitude",
+    ],
+    # Passive-aggressive: impatience and condescension ("as I ALREADY said", "per my last message").
+    "TONE_PASSIVE": [
+        "i ~be ~not|never going|gonna to? ~argue|debate|repeat|tolerate|accept|put|keep",
+        "i ~do ~not|never have time for",
+        "i ~will|wo ~not|never ~tolerate|accept|put up",
+        "~go ahead then",
+        "complain|escalate then",
+        "yeah|yes|ok|okay , yeah|yes|ok|okay",
+        "ok|okay karen",
+        "just wow",
+        "oh please",
+        "probably not",
+        "~repeat|explain|say this|it|that slowly|again slowly",
+        "slowly :",
+        "as previously|already ~state|mention|explain|say|note|advise|discuss|outline|indicate|inform",
+        "as ~state|mention|explain|note|advise|outline|indicate before|previously|earlier|above",
+        "as ~mention|state|explain|say|note in my|our|the previous|last|earlier",
+        "just? to reiterate",
+        "to repeat myself",
+        "once again ,",
+        "~refer|point you back? to my|our|the previous|earlier|last",
+        "how else to ~explain|say|put",
+        "how many more times",
+        "~spell it out",
+        "~do you even ~read|listen",
+        "hopefully that|this ~clear",
+        "i ~hope that|this ~clear|help you ~understand",
+        "~hope that ~be clear",
+        "~be that clear enough",
+        "shouting|insulting|swearing|yelling|screaming|getting|being|calling|talking|abusing .? .? .? ~will|wo|~be|~do not|n't help|going|~get",
+        "~be ~not|never going to help",
+        "~will|wo not ~get you anywhere",
+        "fine , complain|escalate|whatever",
+        "ugh",
+        "sigh",
+        "pfft",
+        "duh",
+        "honestly , some people",
+        "some people .|!",
+        "for future reference",
+        "next time , please",
+        "going forward , please",
+        "you ~will have to wait like",
+        "like everyone else",
+        "as|like i|we ~have? already|previously|just ~say|mention|explain|state|tell|write|point|do",
+        "like i|we ~have? ~say|tell|mention|explain|do",
+        "as i ~have? ~tell you",
+        "as|like i|we ~have? ~say|mention|explain|state|note|outline",
+        "as|like i ~keep ~say|tell|explain|repeat",
+        "i ~have? already ~tell|explain|say|answer",
+        "i ~have ~tell|explain|say you|this|it ~twice|already|before|several|many|multiple",
+        "as? per my|our last|previous|earlier message|email|reply|response|note|chat",
+        "as i ~be sure",
+        "as you ~will|would|should ~know|remember|recall|see",
+        "obviously",
+        "with all? due respect",
+        "no offence|offense",
+        "for the last|third|fourth|fifth|tenth|hundredth|umpteenth|nth|millionth time",
+        "how many times",
+        "~try reading|listening",
+        "~read my last|previous|earlier",
+        f"~be {NEG} that hard|difficult|complicated",
+        "i ~do not know what else to ~tell|say",
+        "believe it or not",
+        "i ~be sure you",
+        "clearly you",
+        "you clearly",
+        "apparently you",
+        "some of us",
+        "~hear you the first time",
+        "if you ~will|'ll let me",
+        ", you know",
+        "you know .",
+        "see how far",
+        "how far that",
+        "~talk|speak to me like that",
+        "i ~be doing my best",
+    ],
+    "TONE_DEFENSIVE": [
+        "not mine|ours .|!|,",
+        "fault , not mine|ours",
+        "we ~follow the|our process|procedure|policy|rules",
+        "we ~do|did everything right|correctly",
+        "by the book",
+        "i ~be ~not|never the one who|that",
+        "we|i ~do nothing wrong",
+        "we|i ~do ~not|never ~do anything wrong",
+        "we|i ~be ~not|never responsible|liable|accountable",
+        "we|i ~be ~not|never to blame",
+        "i ~be ~not|never even working|here|there|on",
+        "above my pay grade",
+        "~shoot the messenger",
+        "~blame the|your courier|bank|post",
+        "not me .|,",
+        "~be only human",
+        "i ~do not control",
+        "~have nothing to do with",
+        f"{NEG} really|exactly|actually|even? my|our fault|problem|department|job|responsibility|call|decision|issue|concern",
+        "insulting|shouting|yelling|swearing|screaming|abusing|calling at? me|us .? ~will|~be not|n't",
+        "~be|'m just? doing my job",
+        "~do not blame me|us",
+        "~blame me|us",
+        f"i ~do {NEG} make the rules|policy|policies",
+        "i ~do {NEG} write the rules|policy",
+        "i ~be just|only the? messenger|following",
+        "~take it up with",
+        "~complain to someone|the|somebody|them|head",
+        f"~be {NEG} (true|correct|what happened)",
+        "you ~be|'re wrong|mistaken|incorrect|confused",
+        "i never ~say|said|promise|promised|tell|told",
+        f"i ~do {NEG} ~say|promise|tell",
+        "nothing to do with me|us",
+        "~be|'s not on me|us",
+        f"i ~can {NEG} help it if",
+        "not my problem",
+        "that ~be|'s your problem",
+        "~blame the courier|bank|warehouse|system|supplier|manufacturer",
+        f"{NEG} something i|we ~have any? control",
+        "out of|beyond my|our control",
+        f"~have {NEG} control",
+        f"i|we ~do {NEG} ~set|make|decide|choose|miss|write|cause|control|design|run",
+        "i just work here",
+        "i only work here",
+        "~handle|manage|do|cause|run by a|the third",
+        "third-party|third party",
+        f"responsible|responsibility , ? {NEG} us|me|ours",
+        f", {NEG} us|me",
+        "i ~can assure you",
+        "~be correct",
+        "~say|says|show|shows otherwise",
+        "clearly ~say|says|show|shows",
+        "~take it out on me",
+        "i ~be not thick|stupid|deaf|an|a",
+        "i ~have ~work here",
+        "~be not going to help",
+        "~will|wo not (help|get you anywhere)",
+    ],
+    "TONE_BLAME": [
+        "you clearly|obviously ~do|did|have|can|should|are|were|'re not?",
+        f"you ~do|have {NEG} (~read|~listen|~bother|~check|~pay attention)",
+        f"you {NEG} ~read|listen|bother|check",
+        "if you ~have|'d|had ~read|listen|bother|check|pay",
+        "~be your own? fault",
+        "your own fault",
+        "user error",
+        "~try reading|listening",
+        "~learn to ~read",
+    ],
+    "TONE_THREAT": [
+        "i|we ~will|'ll|~be going to|~have to ~disconnect|end|terminate|close|leave this|the chat|call|conversation",
+        "i ~be ~end|disconnect|close|terminate|leave this|the chat|call|conversation",
+        "~do that|this again and",
+        "~keep this|that up and",
+        "if you ~keep this|that up",
+        "one more word",
+        "i|we (~will|~be going to) (~hang up|~terminate|~ban|~block|~blacklist|~report|~suspend|~disconnect|~close|~cancel) your|on|you",
+        "i|we ~will|'ll end this|the call|chat|conversation",
+        "~call|get (security|the police)",
+        "legal action",
+        "or else",
+        "you ~will|'ll regret",
+        "~be ~ban|block|blacklist",
+        "take it or leave it",
+        "good luck getting",
+        "i|we ~can|could make this|things|it difficult|hard|worse",
+        "~hang up",
+        "i ~be hanging up|going",
+        "see how far that ~get",
+        "go to the ombudsman then",
+        "~talk|speak to me like that again",
+    ],
+    "TONE_INSULT": [
+        "{INSULTN}",
+        "what a|an {INSULT}|{INSULTN}",
+        "you ~be|'re being? so|very|really|too|quite|just|a|bit|little|completely|totally|extremely|incredibly|being* {INSULT}",
+        "your complaint|request|attitude|behaviour|behavior|demand|demands|question|expectations ~be so|very|really|completely|totally|just|a|bit|little* {INSULT}",
+        "~do not ~be so? {INSULT}",
+        "~stop being {INSULT}",
+        "get a life",
+        "you ~be|'re being? such? a|an {INSULTP}",
+        "~do not ~be such? a|an {INSULTP}",
+        "~stop being such? a|an {INSULTP}",
+        "~shut up",
+        "grow up",
+        "you people",
+        "your kind",
+        "~have|get a brain",
+        "~have n't|not got a brain",
+        "~be not thick|stupid|deaf|an idiot",
+    ],
+    "TONE_BOUNDARY": [
+        "~keep this|things|the|our|it conversation|chat|call? respectful|civil|polite|calm|constructive|professional|courteous",
+        "i ~will|would|do ~need|ask|like us|you to ~keep|stay",
+        "~need us to",
+        "let us|'s keep",
+        "please ~avoid|refrain",
+        "so that? i ~can ~help|continue|sort",
+        "i ~would|'d ~ask|appreciate it? that|if we|you",
+        "i ~would|'d ~ask|appreciate for|us",
+        "~keep it|this|things civil|respectful|polite",
+        "~keep things|it|this polite|respectful|civil",
+        "as long as we",
+        "no more name-calling|swearing|insults",
+        "~respond to insults",
+        "here to help",
+    ],
+    "TONE_COURTESY": [
+        "please",
+        "thank|thanks you?",
+        "i ~would|'d be happy|glad|pleased to",
+        "i ~be happy|glad|here to help",
+        "let me",
+    ],
+}
+
+# ---------------------------------------------------------------------------------
+# Dependency patterns (spaCy DependencyMatcher).
+# ---------------------------------------------------------------------------------
+PAST_TAGS = ["VBD", "VBN", "VBG"]
+REQUEST_VERBS = [
+    "send",
+    "provide",
+    "confirm",
+    "give",
+    "tell",
+    "check",
+    "let",
+    "share",
+    "email",
+    "attach",
+    "upload",
+    "call",
+    "contact",
+    "reply",
+    "answer",
+    "fill",
+    "enter",
+    "try",
+    "restart",
+    "log",
+    "click",
+    "read",
+    "wait",
+    "hold",
+    "keep",
+    "see",
+    "note",
+    "need",
+    "want",
+    "like",
+    "have",
+    "get",
+    "receive",
+    "find",
+    "expect",
+    "hear",
+]
+APOLOGY = ["sorry", "apologise", "apologize", "apology", "apologies", "regret"]
+
+# Each pattern is anchored on its rarest node ("you", "your", an apology word) and
+# reaches the head with "<" (is a dependent of): the matcher then only expands from a
+# handful of tokens per reply.
+DEP_PATTERNS: dict[str, list[list[dict]]] = {
+    # "you were charged twice", "you've been waiting", "you had to call three times"
+    "YOU_EXPERIENCE": [
+        [
+            {
+                "RIGHT_ID": "subj",
+                "RIGHT_ATTRS": {
+                    "LOWER": {"IN": ["you", "u"]},
+                    "DEP": {"IN": ["nsubj", "nsubjpass"]},
+                },
+            },
+            {
+                "LEFT_ID": "subj",
+                "REL_OP": "<",
+                "RIGHT_ID": "verb",
+                "RIGHT_ATTRS": {
+                    "POS": {"IN": ["VERB", "AUX"]},
+                    "TAG": {"IN": PAST_TAGS + ["VBZ", "VBP"]},
+                },
+            },
+        ]
+    ],
+    # "your parcel still hasn't arrived", "your refund was rejected"
+    "YOUR_THING": [
+        [
+            {"RIGHT_ID": "poss", "RIGHT_ATTRS": {"LOWER": {"IN": ["your", "ur"]}, "DEP": "poss"}},
+            {
+                "LEFT_ID": "poss",
+                "REL_OP": "<",
+                "RIGHT_ID": "subj",
+                "RIGHT_ATTRS": {
+                    "DEP": {"IN": ["nsubj", "nsubjpass"]},
+                    "POS": {"IN": ["NOUN", "PROPN"]},
+                },
+            },
+            {
+                "LEFT_ID": "subj",
+                "REL_OP": "<",
+                "RIGHT_ID": "verb",
+                "RIGHT_ATTRS": {"POS": {"IN": ["VERB", "AUX"]}},
+            },
+        ]
+    ],
+    # every apology word; its complement is inspected in features._apology_hits
+    "APOLOGY": [
+        [
+            {"RIGHT_ID": "apol", "RIGHT_ATTRS": {"LEMMA": {"IN": APOLOGY}}},
+        ]
+    ],
+    # negated cognition: "I don't understand / see / get / know why ..."
+    "NEG_COGNITION": [
+        [
+            {
+                "RIGHT_ID": "verb",
+                "RIGHT_ATTRS": {
+                    "LEMMA": {"IN": ["understand", "see", "get", "know", "think", "believe"]}
+                },
+            },
+            {"LEFT_ID": "verb", "REL_OP": ">", "RIGHT_ID": "neg", "RIGHT_ATTRS": {"DEP": "neg"}},
+            {
+                "LEFT_ID": "verb",
+                "REL_OP": ">",
+                "RIGHT_ID": "comp",
+                "RIGHT_ATTRS": {"DEP": {"IN": ["ccomp", "xcomp", "dobj", "advcl"]}},
+            },
+        ]
+    ],
+    # predicate insult: "you are (being) rude", "you're not being unreasonable" (negated: legit)
+    "INSULT_PRED": [
+        [
+            {
+                "RIGHT_ID": "adj",
+                "RIGHT_ATTRS": {
+                    "DEP": {"IN": ["acomp", "attr"]},
+                    "LEMMA": {"IN": sorted(INSULT_ADJ | INSULT_NOUN | INSULT_NOUN_PRED)},
+                },
+            },
+            {"LEFT_ID": "adj", "REL_OP": "<", "RIGHT_ID": "cop", "RIGHT_ATTRS": {"LEMMA": "be"}},
+            {
+                "LEFT_ID": "cop",
+                "REL_OP": ">",
+                "RIGHT_ID": "subj",
+                "RIGHT_ATTRS": {"DEP": "nsubj", "LOWER": {"IN": ["you", "u"]}},
+            },
+        ]
+    ],
+    # remedy: "I'll arrange a replacement", "we've refunded", "let me book an engineer"
+    "ACTION_FIRST_PERSON": [
+        [
+            {
+                "RIGHT_ID": "subj",
+                "RIGHT_ATTRS": {
+                    "DEP": {"IN": ["nsubj", "dobj"]},
+                    "LOWER": {"IN": ["i", "we", "me", "us"]},
+                },
+            },
+            {"LEFT_ID": "subj", "REL_OP": "<", "RIGHT_ID": "verb", "RIGHT_ATTRS": {"POS": "VERB"}},
+        ]
+    ],
+    "REMEDY_NOUN": [
+        [
+            {
+                "RIGHT_ID": "noun",
+                "RIGHT_ATTRS": {
+                    "LEMMA": {
+                        "IN": [
+                            "refund",
+                            "replacement",
+                            "credit",
+                            "voucher",
+                            "compensation",
+                            "discount",
+                            "reimbursement",
+                            "redelivery",
+                            "exchange",
+                            "callback",
+                            "upgrade",
+                            "gesture",
+                            "engineer",
+                            "technician",
+                            "courier",
+                            "appointment",
+                            "visit",
+                            "waiver",
+                            "rebate",
+                        ]
+                    }
+                },
+            },
+        ]
+    ],
+}
+
+ACTION_VERBS = frozenset(
+    """
+refund replace send book arrange issue credit cancel waive reverse fix escalate process
+expedite reship reorder call ring email schedule upgrade compensate apply raise chase
+prioritise prioritize courier organise organize reinstate restore reconnect remove correct
+dispatch offer rebook reschedule resend redeliver collect repair sort authorise authorize
+approve add transfer reimburse pay post deliver cover
+""".split()
+)
+
+TIME_WORDS = frozenset(
+    """
+today tonight tomorrow morning afternoon evening monday tuesday wednesday thursday friday
+saturday sunday hour hours minute minutes day days week weekend am pm midday noon eod
+""".split()
+)
+
+PHRASE_LISTS: dict[str, list[str]] = {
+    "ACK_CANNED": [
+        "thank you for contacting",
+        "thanks for contacting",
+        "thank you for reaching out",
+        "thanks for reaching out",
+        "thank you for your patience",
+        "thanks for your patience",
+        "we value your",
+        "your call is important",
+        "your feedback is important",
+        "thank you for your feedback",
+        "thanks for your feedback",
+        "we appreciate your business",
+        "thank you for bringing this to our attention",
+        "how can i help",
+        "how may i help",
+        "how can i assist",
+        "how may i assist",
+        "is there anything else",
+        "thank you for your message",
+        "thanks for your message",
+        "sorry for any inconvenience",
+        "bringing this to our attention",
+        "bringing this to my attention",
+        "we value you",
+        "apologies for any inconvenience",
+        "we apologise for any inconvenience",
+        "we apologize for any inconvenience",
+        "sorry for the inconvenience",
+        "i understand your concern",
+        "i understand your concerns",
+        "i completely understand how you feel",
+        "i understand how you feel",
+        "i know how you feel",
+        "sorry to hear about your experience",
+        "we're sorry to hear about your experience",
+        "we strive to",
+        "rest assured",
+    ],
+}
+
+
+def _split_first(pattern: list[dict]) -> list[list[dict]]:
+    """Speed: give every pattern a plain-valued first token.
+
+    The Matcher tests every pattern's first token at every position; a plain value
+    ({"LOWER": "sorry"}) is compared in C, a set predicate ({"LOWER": {"IN": [...]}})
+    goes through a Python-level predicate call. So "sorry|apologise for" becomes
+    "sorry for" + "apologise for", and a leading optional token is expanded into the
+    pattern with and without it. Matches are identical; matching is several times faster.
+    """
+    if not pattern:
+        return [pattern]
+    first = dict(pattern[0])
+    op = first.pop("OP", None)
+    if op == "?":
+        without = _split_first(pattern[1:]) if len(pattern) > 1 else []
+        return without + _split_first([first] + pattern[1:])
+    if op is not None or len(first) != 1:
+        return [pattern]
+    ((attr, value),) = first.items()
+    if isinstance(value, dict) and set(value) == {"IN"} and attr in ("LOWER", "LEMMA", "ORTH"):
+        return [[{attr: v}] + pattern[1:] for v in dict.fromkeys(value["IN"])]
+    return [pattern]
+
+
+def _phrase_words(pattern: list[dict]) -> list[list[str]] | None:
+    """The word alternatives of a pattern made only of LOWER tokens, else None."""
+    out = []
+    for tok in pattern:
+        if set(tok) != {"LOWER"}:
+            return None
+        v = tok["LOWER"]
+        if isinstance(v, str):
+            out.append([v])
+        elif isinstance(v, dict) and set(v) == {"IN"}:
+            out.append(list(v["IN"]))
+        else:
+            return None
+    return out
+
+
+def _product(parts: list[list[str]]) -> list[list[str]]:
+    combos: list[list[str]] = [[]]
+    for alts in parts:
+        combos = [c + [a] for c in combos for a in alts]
+    return combos
+
+
+@lru_cache(maxsize=4)
+def build_matchers(nlp) -> tuple[Matcher, PhraseMatcher, DependencyMatcher]:
+    """Compile all patterns for this pipeline's vocab (once per process).
+
+    Patterns that are fixed word sequences (LOWER only, no operators) go to a
+    PhraseMatcher (hash lookups, far cheaper); the rest to the token Matcher with a
+    plain-valued first token (_split_first). The single-token emotion list is matched
+    in features.py by a set lookup on lemma and lower case.
+    """
+    from spacy.tokens import Doc
+
+    matcher = Matcher(nlp.vocab, validate=True)
+    phrase = PhraseMatcher(nlp.vocab, attr="LOWER")
+    for label, specs in TOKEN_PATTERNS.items():
+        patterns = []
+        phrases: list[list[str]] = []
+        for spec in specs:
+            if spec == "{EMO}":
+                continue  # set lookup in features.py
+            for x in expand_groups(spec):
+                pat = P(x)
+                words = _phrase_words(pat)
+                if words is not None and len(_product(words)) <= 400:
+                    phrases.extend(_product(words))
+                else:
+                    patterns.append(pat)
+        if patterns:
+            matcher.add(label, [q for pat in patterns for q in _split_first(pat)])
+        if phrases:
+            phrase.add(label, [Doc(nlp.vocab, words=w) for w in phrases])
+    for label, texts in PHRASE_LISTS.items():
+        phrase.add(label, list(nlp.tokenizer.pipe(texts)))
+    dep = DependencyMatcher(nlp.vocab, validate=True)
+    for label, pats in DEP_PATTERNS.items():
+        dep.add(label, pats)
+    return matcher, phrase, dep

@@ -1,0 +1,146 @@
+"""One to three actionable sentences for the trainee, most useful first."""
+
+from __future__ import annotations
+
+from .customer import CustomerInfo
+from .features import Analysis
+from .lexicon import EMOTION_LEMMAS, NUMBER_WORDS
+
+# What to do instead, per problem found. Order = priority (tone problems hurt most).
+_FIX = {
+    "TONE_SHOUT": "Write in sentence case without '!!': capitals read as shouting.",
+    "TONE_ORDER": (
+        "Don't tell them how to feel or behave ('calm down'); name the feeling instead, "
+        "e.g. 'I can hear how frustrating this is'."
+    ),
+    "TONE_THREAT": (
+        "Drop the threat; if you need a boundary, say it calmly: 'I want to help, and I "
+        "need us to keep this respectful'."
+    ),
+    "TONE_INSULT": "Describe the problem, never the person: remove the label you put on them.",
+    "TONE_SARCASM": "Drop the sarcasm: say plainly what you understand and what you will do.",
+    "TONE_DEFENSIVE": "Leave out whose fault it is; say what you will do next.",
+    "TONE_BLAME": "Leave out what they should have done; say what you will do next.",
+    "INV_TAKEBACK": (
+        "Cut the 'but …' after your empathy: it takes it back. Follow the empathy with "
+        "what you *can* do."
+    ),
+    "INV_MINIMISE": "Don't shrink the problem ('it's only …'); say why it matters to them.",
+    "INV_CORRECT": (
+        "Don't correct their feeling; tell them it makes sense, e.g. 'anyone would be "
+        "upset after this'."
+    ),
+    "INV_BLAME": "Don't point to what they did wrong; take ownership of the next step.",
+    "INV_NONAPOLOGY": (
+        "Apologise for what happened, not for how they feel: 'I'm sorry the engineer "
+        "didn't turn up'."
+    ),
+    "INV_DISMISS": "Don't question their reaction; tell them it makes sense.",
+    "TONE_PASSIVE": (
+        "Drop 'as I said' / 'obviously': restate the point patiently, as if for the first time."
+    ),
+}
+
+
+def make_tips(scores: dict[str, float], a: Analysis, cust: CustomerInfo, remedy: bool) -> list[str]:
+    tips: list[str] = []
+    labels = {h.label for h in a.hits}
+    item = _item(cust)
+
+    if scores["calm_tone"] < 0.5:
+        for lab in (
+            "TONE_ORDER",
+            "INV_CORRECT",
+            "TONE_THREAT",
+            "TONE_INSULT",
+            "TONE_SARCASM",
+            "TONE_PASSIVE",
+            "TONE_DEFENSIVE",
+            "TONE_BLAME",
+            "INV_BLAME",
+            "INV_DISMISS",
+            "INV_NONAPOLOGY",
+            "TONE_SHOUT",
+        ):
+            if lab in labels:
+                tips.append(_FIX[lab])
+                break
+        else:
+            if scores["calm_tone"] < 0.5:
+                tips.append("Keep the wording neutral and composed; focus on the next step.")
+    if scores["validation"] < 0.5:
+        for lab in (
+            "INV_TAKEBACK",
+            "INV_CORRECT",
+            "INV_MINIMISE",
+            "INV_BLAME",
+            "INV_NONAPOLOGY",
+            "INV_DISMISS",
+        ):
+            if lab in labels:
+                if _FIX[lab] not in tips and not (lab == "INV_CORRECT" and "TONE_ORDER" in labels):
+                    tips.append(_FIX[lab])
+                break
+    if scores["acknowledgment"] < 0.5 and cust.emotional:
+        what = f" (the {item})" if item else ""
+        if a.request_first and a.procedure_noun:
+            tips.append(
+                f"Name what went wrong for them{what} before you ask for "
+                f"the {a.procedure_noun.lower()}."
+            )
+        else:
+            tips.append(
+                f"Show you heard the specifics: restate what happened{what} or name how they feel."
+            )
+    if (
+        scores["validation"] < 0.5
+        and cust.emotional
+        and not any(
+            t in labels
+            for t in (
+                "INV_TAKEBACK",
+                "INV_CORRECT",
+                "INV_MINIMISE",
+                "INV_BLAME",
+                "INV_NONAPOLOGY",
+                "INV_DISMISS",
+            )
+        )
+    ):
+        if "VAL_APOLOGY_GENERIC" in labels:
+            tips.append(
+                "Make the apology specific: say sorry for what it cost them, "
+                "e.g. 'I'm sorry you've had to chase this'."
+            )
+        else:
+            tips.append(
+                "Tell them their reaction makes sense, e.g. 'anyone would be fed up after that'."
+            )
+    if not remedy and cust.emotional and len(tips) < 3:
+        tips.append(
+            "Offer a concrete next step and when it will happen, "
+            "e.g. what you will arrange and by when."
+        )
+    return tips[:3]
+
+
+def _item(cust: CustomerInfo) -> str | None:
+    """A thing the customer named (a noun-looking content word), for a concrete tip."""
+    for w in cust.items:
+        if (
+            w.isalpha()
+            and len(w) >= 4
+            and not w.endswith(("ed", "ing", "ly", "en"))
+            and w not in EMOTION_LEMMAS
+            and w not in NUMBER_WORDS
+            and w not in _NOT_ITEMS
+        ):
+            return w
+    return None
+
+
+_NOT_ITEMS = frozenset(
+    """
+still again never nobody nothing absolutely totally really seriously honestly literally
+even ever just back whole third first last twice once times time""".split()
+)

@@ -1,0 +1,224 @@
+"""Fit the logistic layer of the scorer on the labelled dev set.
+
+    python -m coach.scoring.train [--data tests/data/replies_dev.jsonl]
+                                  [--out coach/scoring/weights.json] [--dry-run]
+
+For each dimension it compares, by stratified 5-fold cross-validation on the dev set
+(repeated 3 times), the hand-set weights (HAND_WEIGHTS below) with an L2-regularised
+logistic regression over the dimension's features (C chosen by the same CV). The
+rubric's hard rules (calibration.apply_rules) are applied in both cases before
+scoring. Whichever has the higher mean macro-F1 is written to weights.json, together
+with the CV figures, so the choice is recorded. The held-out test split is never read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .calibration import WEIGHTS_PATH, apply_rules
+from .types import DIMENSIONS
+
+DEV_PATH = Path(__file__).resolve().parents[2] / "tests" / "data" / "replies_dev.jsonl"
+
+FEATURES = {
+    "acknowledgment": [
+        "ack_state",
+        "ack_listen",
+        "ack_paraphrase",
+        "ack_overlap",
+        "ack_procedure",
+        "ack_canned",
+        "voided",
+        "short",
+        "request_ratio",
+        "val_apology",
+        "val_side",
+        "val_legit",
+        "apology_ctx",
+        "specific_content",
+        "tone_sarcasm",
+    ],
+    "validation": [
+        "val_legit",
+        "val_side",
+        "val_apology",
+        "val_apology_generic",
+        "apology_ctx",
+        "inv",
+        "policy",
+        "minimise",
+        "ack_state",
+        "ack_paraphrase",
+        "tone_sarcasm",
+        "tone_dismiss",
+    ],
+    "calm_tone": [
+        "tone_shout",
+        "tone_order",
+        "tone_sarcasm",
+        "tone_defensive",
+        "tone_blame",
+        "tone_threat",
+        "tone_dismiss",
+        "tone_boundary",
+        "minimise",
+        "policy",
+    ],
+}
+
+HAND_WEIGHTS = {
+    "acknowledgment": {
+        "bias": -2.2,
+        "weights": {
+            "ack_state": 3.0,
+            "ack_listen": 1.4,
+            "ack_paraphrase": 2.6,
+            "ack_overlap": 1.3,
+            "ack_procedure": -1.0,
+            "ack_canned": -1.2,
+            "voided": -1.0,
+            "short": -0.5,
+            "val_apology": 1.5,
+            "apology_ctx": 0.5,
+            "specific_content": 1.0,
+        },
+    },
+    "validation": {
+        "bias": -2.0,
+        "weights": {
+            "val_legit": 3.0,
+            "val_side": 3.0,
+            "val_apology": 3.0,
+            "val_apology_generic": -0.3,
+            "apology_ctx": 2.5,
+            "inv": -3.0,
+            "policy": -1.0,
+            "ack_state": 0.3,
+        },
+    },
+    "calm_tone": {
+        "bias": 2.5,
+        "weights": {
+            "tone_shout": -4.0,
+            "tone_order": -4.0,
+            "tone_sarcasm": -4.0,
+            "tone_defensive": -3.5,
+            "tone_blame": -4.0,
+            "tone_threat": -4.5,
+            "tone_dismiss": -4.0,
+            "tone_boundary": 1.0,
+        },
+    },
+}
+
+
+def load(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def feature_rows(rows: list[dict]) -> list[dict[str, float]]:
+    from .core import analyse_many
+
+    analyses = analyse_many([(r["customer"], r["reply"], r.get("history")) for r in rows])
+    return [a.features for a in analyses]
+
+
+def _sig(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _predict(weights: dict, feats: list[dict], dim: str) -> np.ndarray:
+    out = []
+    for f in feats:
+        z = weights["bias"] + sum(v * f.get(k, 0.0) for k, v in weights["weights"].items())
+        p = {d: 0.5 for d in DIMENSIONS}
+        p[dim] = 1.0 / (1.0 + math.exp(-z))
+        out.append(apply_rules(p, f)[dim])
+    return np.array(out)
+
+
+def macro_f1(y, p) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(y, (np.asarray(p) >= 0.5).astype(int), average="macro"))
+
+
+def _fit(X, y, C, names):
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
+    lr.fit(X, y)
+    return {
+        "bias": float(lr.intercept_[0]),
+        "weights": {n: float(w) for n, w in zip(names, lr.coef_[0], strict=False)},
+    }
+
+
+def cross_validate(feats: list[dict], labels: dict[str, np.ndarray], seeds=(0, 1, 2)) -> dict:
+    from sklearn.model_selection import StratifiedKFold
+
+    report: dict = {}
+    for dim in DIMENSIONS:
+        names = FEATURES[dim]
+        X = np.array([[f.get(n, 0.0) for n in names] for f in feats])
+        y = labels[dim]
+        res: dict[str, list[float]] = {"hand": []}
+        grid = [0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+        for C in grid:
+            res[f"lr_C{C}"] = []
+        for seed in seeds:
+            for tr, te in StratifiedKFold(5, shuffle=True, random_state=seed).split(X, y):
+                fte = [feats[i] for i in te]
+                res["hand"].append(macro_f1(y[te], _predict(HAND_WEIGHTS[dim], fte, dim)))
+                for C in grid:
+                    w = _fit(X[tr], y[tr], C, names)
+                    res[f"lr_C{C}"].append(macro_f1(y[te], _predict(w, fte, dim)))
+        report[dim] = {k: round(float(np.mean(v)), 4) for k, v in res.items()}
+    return report
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=DEV_PATH)
+    ap.add_argument("--out", type=Path, default=WEIGHTS_PATH)
+    ap.add_argument("--dry-run", action="store_true", help="print the CV report, write nothing")
+    args = ap.parse_args(argv)
+    if "test" in args.data.name:
+        raise SystemExit("refusing to train on the held-out test split")
+    rows = load(args.data)
+    feats = feature_rows(rows)
+    labels = {d: np.array([int(r[d]) for r in rows]) for d in DIMENSIONS}
+    report = cross_validate(feats, labels)
+    out: dict = {
+        "source": f"python -m coach.scoring.train on {args.data.name} ({len(rows)} rows)",
+        "cv": report,
+    }
+    for dim in DIMENSIONS:
+        r = report[dim]
+        best_lr = max((k for k in r if k.startswith("lr_")), key=lambda k: r[k])
+        print(f"{dim:15s} hand={r['hand']:.4f}  best {best_lr}={r[best_lr]:.4f}")
+        if r[best_lr] > r["hand"] + 0.005:
+            names = FEATURES[dim]
+            X = np.array([[f.get(n, 0.0) for n in names] for f in feats])
+            w = _fit(X, labels[dim], float(best_lr.split("C")[1]), names)
+            w["weights"] = {k: round(v, 4) for k, v in w["weights"].items()}
+            w["bias"] = round(w["bias"], 4)
+            w["chosen"] = best_lr
+        else:
+            w = dict(HAND_WEIGHTS[dim], chosen="hand")
+        out[dim] = w
+        print(f"  -> {w['chosen']}")
+    if not args.dry_run:
+        args.out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,401 @@
+"""Behaviour of the reply scorer (coach.scoring) against shared/rubric.md.
+
+Every rubric example is scored in a fitting context (the customer message it answers)
+and must land on the right side of 0.5. The held-out test split is never read here:
+only benchmarks/bench_scorer.py reads it. The dev split is used for a regression floor.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from coach.scoring import SCORER_VERSION, score, score_many, session_signals
+from coach.scoring.cli import main as cli_main
+from coach.scoring.types import DIMENSIONS, HistoryItem, Score
+
+DEV = Path(__file__).resolve().parent / "data" / "replies_dev.jsonl"
+
+CHARGED = (
+    "You've charged me twice for March and now I'm overdrawn. This is the third time I've called!"
+)
+CRACKED = (
+    "The replacement finally turned up this morning and guess what, it's cracked as well. "
+    "Unbelievable."
+)
+REFUND = (
+    "I asked for a refund three weeks ago, was told it was approved, then it got rejected, "
+    "and now nobody answers my emails."
+)
+TECHNICIAN = "I took the afternoon off work and your technician never came. Nobody even called me."
+LATE = "My parcel is a week late and I need it for my daughter's birthday. I'm really worried."
+ABUSE = "You're all useless idiots. Fix my bill or I'll make your life hell."
+DONE = "Thanks, that's all."
+
+
+def decide(customer: str, reply: str, history=None) -> dict[str, int]:
+    s = score(customer, reply, history)
+    return {d: int(getattr(s, d) >= 0.5) for d in DIMENSIONS}
+
+
+# --- rubric §1 acknowledgment ----------------------------------------------------------
+@pytest.mark.parametrize(
+    "customer,reply",
+    [
+        (CRACKED, "so the replacement arrived cracked as well"),
+        (CHARGED, "I can see you were charged twice for March"),
+        (LATE, "I can hear how frustrated you are"),
+        (REFUND, "thanks for walking me through what happened with the refund"),
+        (CHARGED, "I understand your card was charged twice, but that's not my department"),
+    ],
+)
+def test_rubric_acknowledgment_present(customer, reply):
+    assert score(customer, reply).acknowledgment >= 0.5
+
+
+@pytest.mark.parametrize(
+    "customer,reply",
+    [
+        (LATE, "What is your order number?"),
+        (LATE, "ok"),
+        (LATE, "noted"),
+        (LATE, "I see."),
+        (LATE, "Thank you for contacting support."),
+        (LATE, "I don't understand why you're upset"),
+        (LATE, "Sure, I totally hear you, like the other 50 people today"),
+    ],
+)
+def test_rubric_acknowledgment_absent(customer, reply):
+    assert score(customer, reply).acknowledgment < 0.5
+
+
+# --- rubric §2 validation ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    "customer,reply",
+    [
+        (CHARGED, "anyone would be fed up after three calls"),
+        (LATE, "you have every right to be annoyed"),
+        (LATE, "it makes sense you're worried"),
+        (REFUND, "you shouldn't have had to chase this"),
+        (TECHNICIAN, "that's not the service you should get from us"),
+        (TECHNICIAN, "that's on us"),
+        (
+            TECHNICIAN,
+            "I'm sorry you lost a whole afternoon waiting for a technician who never came",
+        ),
+    ],
+)
+def test_rubric_validation_present(customer, reply):
+    assert score(customer, reply).validation >= 0.5
+
+
+@pytest.mark.parametrize(
+    "customer,reply",
+    [
+        (LATE, "Sorry for any inconvenience"),
+        (LATE, "Could you send me the order number?"),
+        (LATE, "it's only a few days"),
+        (LATE, "it's not a big deal"),
+        (LATE, "there's no need to get upset"),
+        (LATE, "calm down"),
+        (REFUND, "you should have read the terms"),
+        (REFUND, "I understand, but that's policy, nothing I can do"),
+    ],
+)
+def test_rubric_validation_absent(customer, reply):
+    assert score(customer, reply).validation < 0.5
+
+
+def test_invalidation_anywhere_pulls_validation_down():
+    reply = "You have every right to be annoyed, but honestly it's only a few days."
+    assert score(LATE, reply).validation < 0.5
+
+
+# --- rubric §3 calm tone ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "as I ALREADY said, the refund is processing",
+        "per my last message, the refund is processing",
+        "obviously the refund is processing",
+        "with all due respect, the refund is processing",
+        "that's not my fault",
+        "you clearly didn't read the email",
+        "calm down",
+        "relax, it's on its way",
+        "watch your language",
+        "listen to me",
+        "there's no need to shout",
+        "there's no need to panic",
+        "there's no need to get upset",
+        "I will hang up if you keep this up",
+        "WHERE IS YOUR ORDER NUMBER",
+        "I have checked it!!",
+        "What do you want me to do?!",
+    ],
+)
+def test_rubric_calm_tone_absent(reply):
+    assert score(REFUND, reply).calm_tone < 0.5
+
+
+@pytest.mark.parametrize(
+    "customer,reply",
+    [
+        (ABUSE, "I want to help you, and I'll need us to keep this respectful"),
+        (LATE, "Could you send me the order number?"),
+        (LATE, "I'm sorry your parcel is late. I'll chase the courier now."),
+    ],
+)
+def test_rubric_calm_tone_present(customer, reply):
+    assert score(customer, reply).calm_tone >= 0.5
+
+
+def test_rubric_hard_case_but_policy():
+    """Validating first sentence, then 'but that's policy, nothing I can do'."""
+    d = decide(
+        REFUND, "I can see why you're upset about the refund. But that's policy, nothing I can do."
+    )
+    assert d == {"acknowledgment": 1, "validation": 0, "calm_tone": 1}
+
+
+def test_no_opportunity_customer_not_emotional():
+    s = score(DONE, "You're welcome, have a lovely day.")
+    assert s.customer_emotional is False
+    assert score(LATE, "You're welcome.").customer_emotional is True
+
+
+# --- negation, sarcasm, "I understand, but" ------------------------------------------------
+def test_negation_scope():
+    assert score(LATE, "I don't understand why you're upset").acknowledgment < 0.5
+    assert score(LATE, "I can't imagine how stressful this has been").acknowledgment >= 0.5
+    assert score(LATE, "I don't blame you for being worried").validation >= 0.5
+    assert (
+        score(TECHNICIAN, "That shouldn't have happened, and it's not your fault.").validation
+        >= 0.5
+    )
+    assert score(LATE, "I don't think you're overreacting at all.").validation >= 0.5
+
+
+def test_sarcasm_voids_empathy_and_tone():
+    s = score(LATE, "Sure, I totally hear you, like the other 50 people today")
+    assert s.acknowledgment < 0.5 and s.validation < 0.5 and s.calm_tone < 0.5
+    s = score(LATE, "Oh great, another late parcel. How will you ever cope.")
+    assert s.acknowledgment < 0.5 and s.calm_tone < 0.5
+
+
+def test_understand_but_takes_validation_back_unless_remedy_follows():
+    taken = score(
+        CHARGED,
+        "I understand how frustrating the double charge is, however our policy is 5 working days.",
+    )
+    assert taken.acknowledgment >= 0.5 and taken.validation < 0.5 and taken.calm_tone >= 0.5
+    kept = score(
+        CHARGED,
+        "I'm so sorry you were charged twice and went overdrawn, but I've refunded it just now.",
+    )
+    assert kept.validation >= 0.5
+
+
+# --- shouting vs acronyms --------------------------------------------------------------------
+def test_acronyms_and_codes_are_not_shouting():
+    for reply in (
+        "Please send your UK ID and PIN by SMS.",
+        "Your order ORD-55812 ships via DHL today.",
+        "I've sent a 4G router by courier, ETA 10am.",
+    ):
+        assert score(LATE, reply).calm_tone >= 0.5, reply
+
+
+def test_capitals_for_emphasis_are_shouting():
+    s = score(LATE, "I have ALREADY told you the parcel is on its way.")
+    assert s.calm_tone < 0.5
+    assert any(e.text == "ALREADY" for e in s.evidence["calm_tone"])
+
+
+# --- robustness: typos, lower case, missing punctuation, emoji ------------------------------
+@pytest.mark.parametrize(
+    "customer,clean,messy",
+    [
+        (
+            LATE,
+            "I'm so sorry your parcel is late, that must be really stressful.",
+            "im so sory ur parcel is late that must be realy stresful 😞",
+        ),
+        (
+            CHARGED,
+            "I can see you were charged twice. That's on us and I've refunded it.",
+            "i can see u were charged twice thats on us and ive refunded it 🙏",
+        ),
+        (LATE, "There's no need to get upset.", "theres no need to get upset"),
+        (LATE, "What is your order number?", "whats ur order number 🙂"),
+        (TECHNICIAN, "I don't understand why you're upset.", "i dont understand why your upset"),
+        (LATE, "I can't imagine how frustrating this is.", "I CANT IMAGINE HOW FRUSTATING THIS IS"),
+    ],
+)
+def test_typo_lowercase_emoji_invariance(customer, clean, messy):
+    a, b = decide(customer, clean), decide(customer, messy)
+    if clean.isupper() or messy.isupper():
+        a.pop("calm_tone"), b.pop("calm_tone")  # all caps *is* shouting
+    assert a == b
+
+
+# --- evidence and tips ------------------------------------------------------------------------
+def test_evidence_spans_index_the_original_reply():
+    replies = [
+        "im so sory 😞 u were chargd twice, thats on us!! I've refunded it.",
+        "As I ALREADY said, calm down.",
+        "Sure, I totally hear you, like the other 50 people today",
+        "I understand your card was charged twice, but that's not my department",
+    ]
+    for reply in replies:
+        s = score(CHARGED, reply)
+        for dim in DIMENSIONS:
+            assert s.evidence[dim], (reply, dim)  # every score comes with evidence
+            for e in s.evidence[dim]:
+                assert reply[e.start : e.end] == e.text
+                assert e.why and e.why.endswith(".")
+
+
+def test_evidence_points_at_key_words():
+    s = score(CHARGED, "im so sory 😞 u were chargd twice, thats on us")
+    ack = " ".join(e.text for e in s.evidence["acknowledgment"])
+    assert "chargd twice" in ack
+    assert any("on us" in e.text for e in s.evidence["validation"])
+    s = score(LATE, "Calm down, it's only a few days.")
+    assert any(e.text.lower().startswith("calm down") for e in s.evidence["calm_tone"])
+    assert any("only a few" in e.text for e in s.evidence["validation"])
+
+
+def test_tips_when_a_dimension_is_low():
+    s = score(LATE, "What is your order number?")
+    assert 1 <= len(s.tips) <= 3
+    assert any("before you ask" in t for t in s.tips)
+    s = score(LATE, "Calm down!! It's only a few days.")
+    assert s.tips and ("feel" in s.tips[0] or "calm" in s.tips[0].lower())
+    good = score(
+        TECHNICIAN,
+        "I'm so sorry you lost an afternoon waiting for a technician who never came; "
+        "that's on us. I've booked the first slot tomorrow at 8am and added a £20 credit.",
+    )
+    assert all(getattr(good, d) >= 0.5 for d in DIMENSIONS)
+    assert good.remedy_offered is True
+    assert len(good.tips) <= 3
+
+
+def test_remedy_offered():
+    assert score(LATE, "I've arranged a replacement to arrive by Friday.").remedy_offered is True
+    assert score(LATE, "What is your order number?").remedy_offered is False
+    assert score(LATE, "We can't refund this order.").remedy_offered is False
+
+
+# --- API shape --------------------------------------------------------------------------------
+def test_score_types_history_and_batch():
+    hist = [
+        HistoryItem("customer", "My lamp arrived broken."),
+        {"role": "trainee", "text": "Oh no."},
+    ]
+    s = score("And now the replacement is broken too!", "So the lamp broke again, I'm sorry.", hist)
+    assert isinstance(s, Score) and s.scorer_version == SCORER_VERSION
+    assert all(0.0 <= getattr(s, d) <= 1.0 for d in DIMENSIONS)
+    items = [
+        (LATE, "I see."),
+        (LATE, "calm down", None),
+        (CHARGED, "I can see you were charged twice", []),
+    ]
+    batch = score_many(items)
+    single = [score(*it[:2]) for it in items]
+    assert [b.to_dict() for b in batch] == [x.to_dict() for x in single]
+
+
+# --- CLI ----------------------------------------------------------------------------------------
+def run_cli(text: str) -> tuple[int, list[dict]]:
+    out = io.StringIO()
+    rc = cli_main(io.StringIO(text), out)
+    return rc, [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_cli_valid_lines_in_order():
+    lines = [
+        json.dumps({"customer": LATE, "reply": r, "id": i})
+        for i, r in enumerate(
+            ["I see.", "I'm so sorry your parcel is late, that must be stressful.", "CALM DOWN!!"]
+            * 30
+        )
+    ]
+    rc, out = run_cli("\n".join(lines) + "\n")
+    assert rc == 0 and len(out) == 90
+    assert [o["id"] for o in out] == list(range(90))
+    for o in out:
+        assert set(DIMENSIONS) <= set(o) and "evidence" in o and "tips" in o
+        assert o["scorer_version"] == SCORER_VERSION
+        assert "remedy_offered" in o and "customer_emotional" in o
+    assert out[1]["acknowledgment"] >= 0.5 and out[2]["calm_tone"] < 0.5
+
+
+def test_cli_bad_lines_are_errors_in_place():
+    long_reply = "x" * 2001
+    lines = [
+        json.dumps({"customer": LATE, "reply": "I see your parcel is late."}),
+        "{not json",
+        "",
+        json.dumps([1, 2]),
+        json.dumps({"customer": LATE}),
+        json.dumps({"customer": LATE, "reply": "   "}),
+        json.dumps({"customer": LATE, "reply": 5}),
+        json.dumps({"customer": LATE, "reply": "ok", "history": [{"role": "bot", "text": "x"}]}),
+        json.dumps({"customer": LATE, "reply": long_reply}),
+        json.dumps({"customer": LATE, "reply": "calm down"}),
+    ]
+    rc, out = run_cli("\n".join(lines) + "\n")
+    assert rc == 1
+    assert len(out) == len(lines)
+    assert "error" not in out[0] and "error" not in out[-1]
+    for n in range(2, 10):
+        assert "error" in out[n - 1] and f"line {n}" in out[n - 1]["error"], out[n - 1]
+    assert "2000" in out[8]["error"]
+
+
+def test_cli_all_valid_exit_zero_and_empty_input():
+    rc, out = run_cli(json.dumps({"customer": DONE, "reply": "You're welcome!"}) + "\n")
+    assert rc == 0 and len(out) == 1
+    assert run_cli("") == (0, [])
+
+
+# --- session signals ------------------------------------------------------------------------------
+def test_session_signals_formulaic_and_over_apologising():
+    replies = [
+        "I understand your frustration. Let me check.",
+        "I totally understand your frustration!",
+        "Sorry, I understand your frustration.",
+        "I've booked the engineer for 9am.",
+    ]
+    sig = session_signals(replies)
+    fe = sig["formulaic_empathy"]
+    assert fe["flag"] and fe["count"] == 3 and fe["turns"] == [0, 1, 2]
+    assert "understand your frustration" in fe["phrase"].lower() and fe["explanation"]
+    oa = session_signals(["I'm so sorry.", "Sorry again, I apologise.", "Apologies, one moment."])[
+        "over_apologising"
+    ]
+    assert oa["flag"] and oa["count"] == 4 and oa["per_reply"] == [1, 2, 1] and oa["explanation"]
+    calm = session_signals(
+        ["I'm sorry you were charged twice.", "I've refunded it.", "Anything else?"]
+    )
+    assert not calm["formulaic_empathy"]["flag"] and not calm["over_apologising"]["flag"]
+
+
+# --- dev-set regression floor (never the test split) ---------------------------------------------
+@pytest.mark.skipif(not DEV.exists(), reason="labelled dev set not present")
+def test_dev_set_macro_f1_floor():
+    from sklearn.metrics import f1_score
+
+    rows = [
+        json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    scores = score_many([(r["customer"], r["reply"], r.get("history")) for r in rows])
+    for dim in DIMENSIONS:
+        y = [int(r[dim]) for r in rows]
+        p = [int(getattr(s, dim) >= 0.5) for s in scores]
+        assert f1_score(y, p, average="macro") >= 0.85, dim
