@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from coach.scoring.types import Span
 from coach.storage import (
@@ -40,6 +41,8 @@ from coach.storage.db import alembic_config, dispose_engine, ensure_schema
 from coach.storage.export import CSV_COLUMNS
 from coach.storage.models import Base, CoachSession, include_object
 from coach.storage.repository import SESSION_EXPORT_KEYS, TURN_EXPORT_KEYS
+
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 OWN_TABLES = {"trainees", "scenario_versions", "sessions", "turns"}
@@ -120,7 +123,7 @@ def test_migrating_a_fresh_sqlite_file_creates_the_tables(tmp_path: Path) -> Non
     with get_engine(url).connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD
     dispose_engine(url)
 
 
@@ -401,7 +404,7 @@ def _upgrade_in_processes(url: str, cwd: Path, count: int = 4) -> None:
     results = [(p.wait(timeout=120), p.stderr.read().decode() if p.stderr else "") for p in procs]
     assert [rc for rc, _ in results] == [0] * count, results
     with get_engine(url).connect() as conn:
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").all() == [("0001",)]
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").all() == [(HEAD,)]
 
 
 def test_processes_migrating_a_fresh_sqlite_file_at_once_do_not_collide(tmp_path: Path) -> None:

@@ -195,6 +195,10 @@ class Turn(Base):
     remedy_offered: Mapped[bool] = sa.Column(
         sa.Boolean, nullable=False, default=False, server_default=sa.false()
     )
+    # Practice mode: the trainee took this reply back and tried another wording.
+    rewound: Mapped[bool] = sa.Column(
+        sa.Boolean, nullable=False, default=False, server_default=sa.false()
+    )
     frustration_before: Mapped[float] = sa.Column(sa.Float, nullable=False)
     frustration_after: Mapped[float | None] = sa.Column(sa.Float, nullable=True)
     customer_reply: Mapped[str | None] = sa.Column(sa.Text, nullable=True)

@@ -56,6 +56,7 @@ TURN_EXPORT_KEYS: tuple[str, ...] = (
     "customer_reply",
     "latency_ms",
     "error",
+    "rewound",
     "created_at",
 )
 
@@ -335,6 +336,28 @@ def record_turn(rec: TurnRecord, url: str | None = None) -> int:
                 f"{attempt} (from another message); use a new attempt number"
             ) from e
         return turn.id
+
+
+def mark_rewound(session_id: str, turn_index: int, url: str | None = None) -> bool:
+    """Flag the latest scored attempt at `turn_index` as rewound; False if there is none.
+
+    The row is kept as it was (text, scores); the flag only says the trainee took it back.
+    """
+    with _write(url) as s:
+        row = s.execute(
+            select(Turn)
+            .where(
+                Turn.session_id == session_id,
+                Turn.turn_index == turn_index,
+                Turn.error.is_(None),
+            )
+            .order_by(Turn.attempt.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if row is None:
+            return False
+        row.rewound = True
+        return True
 
 
 def finish_session(
