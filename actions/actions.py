@@ -31,7 +31,8 @@ SLOT_FIELDS = {
     "used_lines": "used_lines",
     "customer_line": "customer_line",
 }
-CONTROL_INTENTS = {"start_scenario", "end_session"}
+PREVIOUS_SLOT = "previous_state"  # the state before the last reply, for practice rewind
+CONTROL_INTENTS = {"start_scenario", "end_session", "rewind"}
 HISTORY_TURNS = 6
 
 
@@ -77,7 +78,9 @@ def respond(dispatcher: CollectingDispatcher, reply: service.Reply) -> list[Even
     for text in texts[:-1]:
         dispatcher.utter_message(text=text)
     dispatcher.utter_message(text=texts[-1], json_message=reply.custom)
-    return slot_events(reply.state) if reply.changed else []
+    if not reply.changed:
+        return []
+    return [*slot_events(reply.state), SlotSet(PREVIOUS_SLOT, reply.previous)]
 
 
 class ActionStartScenario(Action):
@@ -134,3 +137,14 @@ class ActionEndSession(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         return respond(dispatcher, service.end(state_from(tracker)))
+
+
+class ActionRewind(Action):
+    def name(self) -> str:
+        return "action_rewind"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        reply = service.rewind(state_from(tracker), tracker.get_slot(PREVIOUS_SLOT))
+        return respond(dispatcher, reply)

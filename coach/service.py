@@ -34,6 +34,8 @@ class Reply:
     state: SessionState | None
     changed: bool = True  # False: keep the stored state as it is
     extra_messages: list[str] = field(default_factory=list)
+    # The state before this reply, kept so practice mode can rewind it (None: no undo).
+    previous: dict | None = None
 
 
 def _payload(state: SessionState | None, **extra) -> dict:
@@ -199,6 +201,7 @@ def turn(
         )
 
     started = time.perf_counter()
+    snapshot = state.to_dict()
     before = state.frustration
     customer_text = state.customer_line
     errors: list[str] = []
@@ -260,7 +263,49 @@ def turn(
         extra["storage_error"] = storage_error
     if state.over:
         extra["summary"] = _finish(state)
-    return Reply(text=result.customer_text, custom=_payload(state, **extra), state=state)
+    return Reply(
+        text=result.customer_text,
+        custom=_payload(state, **extra),
+        state=state,
+        previous=snapshot if state.mode == "practice" and not state.over else None,
+    )
+
+
+def rewind(state: SessionState | None, previous: dict | None) -> Reply:
+    """Practice mode: take the last reply back and answer the same customer line again.
+
+    The rewound turn stays stored (flagged), so trainers see both attempts; the next
+    reply is stored as another attempt at the same turn. One level of undo only.
+    """
+    if state is None:
+        return _notice(None, f"No scenario is running yet. {scenario_menu()}", "no_session")
+    if state.mode != "practice":
+        return _notice(state, "Rewind is only available in practice mode.", "rewind_unavailable")
+    if state.over:
+        return _notice(
+            state,
+            f"This session is over ({state.outcome}); it cannot be rewound.",
+            "rewind_unavailable",
+        )
+    restored = SessionState.from_dict(previous or {})
+    if restored is None or restored.session_id != state.session_id or restored.turn >= state.turn:
+        return _notice(state, "There is no reply to rewind yet.", "rewind_unavailable")
+    try:
+        repository.mark_rewound(state.session_id, state.turn)
+    except Exception as exc:  # noqa: BLE001 - the rewind itself still works
+        log.exception("could not flag turn %s of %s as rewound", state.turn, state.session_id)
+        storage_error = f"the rewound reply could not be flagged: {exc}"
+    else:
+        storage_error = None
+    extra = {"system": True, "notice": "rewound", "customer_line": restored.customer_line}
+    if storage_error:
+        extra["storage_error"] = storage_error
+    return Reply(
+        text="Rewound your last reply. The customer is still waiting for your answer to: "
+        f"\u201c{restored.customer_line}\u201d",
+        custom=_payload(restored, **extra),
+        state=restored,
+    )
 
 
 def _scores(score: Score | None) -> dict | None:

@@ -264,3 +264,52 @@ def test_same_message_delivered_twice_is_stored_once():
         )
         asyncio.run(ActionCustomerTurn().run(CollectingDispatcher(), tracker, {}))
     assert len(repository.list_turns(conv.slots["session_id"])) == 1
+
+
+def test_practice_rewind_restores_the_customer_and_keeps_both_attempts():
+    from actions.actions import ActionRewind
+
+    conv = Conversation()
+    opening = conv.start()[0]["text"]
+    start_frustration = conv.slots["frustration"]
+    bad = custom_of(conv.say("Calm down, it's only a laptop.", "tell_to_calm_down"))
+    assert bad["frustration"] > start_frustration
+
+    rewound = custom_of(conv.run(ActionRewind(), "/rewind", "rewind"))
+    assert rewound["notice"] == "rewound" and rewound["customer_line"] == opening
+    assert rewound["turn"] == 0 and rewound["frustration"] == start_frustration
+    assert conv.slots["frustration"] == start_frustration
+
+    good = custom_of(conv.say(CALM_REPLIES[0][1], CALM_REPLIES[0][0]))
+    assert good["turn"] == 1 and good["frustration"] < start_frustration
+    turns = repository.list_turns(conv.slots["session_id"])
+    assert [(t["turn_index"], t["attempt"], t["rewound"]) for t in turns] == [
+        (1, 0, True),
+        (1, 1, False),
+    ]
+    assert turns[0]["trainee_text"] == "Calm down, it's only a laptop."
+    # One level of undo: a second rewind goes back to before the good reply, not further.
+    again = custom_of(conv.run(ActionRewind(), "/rewind", "rewind"))
+    assert again["notice"] == "rewound" and again["turn"] == 0
+    assert custom_of(conv.run(ActionRewind(), "/rewind", "rewind"))["notice"] == (
+        "rewind_unavailable"
+    )
+
+
+def test_assessment_mode_has_no_rewind():
+    from actions.actions import ActionRewind
+
+    conv = Conversation()
+    conv.run(
+        ActionStartScenario(),
+        '/start_scenario{"scenario": "broken-replacement", "mode": "assessment"}',
+        "start_scenario",
+        entities=[
+            {"entity": "scenario", "value": "broken-replacement"},
+            {"entity": "mode", "value": "assessment"},
+        ],
+    )
+    assert conv.slots["mode"] == "assessment"
+    conv.say("Sorry about that.", "apologise")
+    custom = custom_of(conv.run(ActionRewind(), "/rewind", "rewind"))
+    assert custom["notice"] == "rewind_unavailable" and custom["turn"] == 1
