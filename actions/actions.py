@@ -14,7 +14,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from coach import service
+from coach.scoring.nlp import get_nlp
 from coach.session import SessionState
+
+# Load the spaCy pipeline when the action server starts, not on a trainee's first reply.
+get_nlp()
 
 # Slot name -> SessionState field.
 SLOT_FIELDS = {

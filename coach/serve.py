@@ -53,6 +53,10 @@ def stack_env(rasa_port: int, actions_port: int, database_url: str | None = None
         COACH_ACTIONS_PORT=str(actions_port),
         SANIC_HOST="127.0.0.1",  # rasa_sdk's action server binds here instead of 0.0.0.0
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        # Rasa 3.6's old pins print pages of deprecation warnings that only bury the
+        # instructions; real errors still reach the logs.
+        PYTHONWARNINGS="ignore",
+        TF_CPP_MIN_LOG_LEVEL="2",
     )
     return env
 
@@ -198,8 +202,11 @@ def serve(shell: bool = False) -> int:
                         "shell",
                         "-m",
                         str(MODEL),
+                        "-i",
+                        "127.0.0.1",
                         "-p",
                         str(rasa_port),
+                        "--quiet",
                         "--endpoints",
                         "endpoints.yml",
                         "--credentials",
