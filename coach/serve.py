@@ -96,7 +96,6 @@ def running_stack(
     log_dir = log_dir or config.PROJECT_ROOT / "results" / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     # Schema first, so neither server races to create tables.
-    os.environ["COACH_DATABASE_URL"] = env["COACH_DATABASE_URL"]
     upgrade(env["COACH_DATABASE_URL"])
 
     processes: list[subprocess.Popen] = []

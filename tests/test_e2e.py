@@ -136,6 +136,26 @@ def test_end_session_and_bad_input_over_rest(stack):
     assert end["outcome"] == "ended" and end["summary"]["turns"] == 1
 
 
+def test_calm_session_on_postgresql(postgres_url, tmp_path):
+    """The same stack on PostgreSQL: coach tables and Rasa's tracker store in one database."""
+    if not MODEL.exists():
+        pytest.skip("no trained model (make test trains it first)")
+    with running_stack(
+        database_url=postgres_url, log_dir=tmp_path / "logs", extra_env={"COACH_SEED": "3"}
+    ) as running:
+        stack = (running, postgres_url)
+        _, customs, _ = play(stack, "late-express-delivery", CALM)
+        assert customs[-1]["outcome"] == "resolved"
+        _assert_stored(stack, customs, CALM, "resolved")
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(postgres_url, future=True)
+    with engine.connect() as conn:
+        events = conn.exec_driver_sql("SELECT count(*) FROM events").scalar()
+    engine.dispose()
+    assert events > 0, "Rasa's tracker store did not write to the same database"
+
+
 def _assert_stored(stack, customs, replies, outcome):
     _, url = stack
     session_id = customs[0]["session_id"]
