@@ -12,7 +12,7 @@ export COACH_DATABASE_URL ?= sqlite:///$(CURDIR)/coach.db
 export COACH_RASA_PORT ?= 5005
 export COACH_ACTIONS_PORT ?= 5055
 
-.PHONY: help setup train run shell test test-fast lint format validate bench-scorer bench-nlu clean
+.PHONY: help setup browser train run shell test test-fast lint format validate bench-scorer bench-nlu clean
 
 help:
 	@echo "make run        set up, train if needed, start the bot (REST on 127.0.0.1:$(COACH_RASA_PORT))"
@@ -32,6 +32,19 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 setup: $(STAMP)
+
+# Browser tests drive Debian's Chromium (Playwright's own browser download cannot work
+# here). Installed when missing and we are root; otherwise those tests skip with the reason.
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian chromium + chromium-driver for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium chromium-driver >/dev/null \
+		|| echo "could not install chromium: browser tests will be skipped"; \
+	else \
+		echo "chromium missing (apt-get install chromium chromium-driver as root): browser tests will be skipped"; \
+	fi
 
 # Rasa also fingerprints its inputs; make only decides whether to ask it at all.
 $(MODEL): $(STAMP) $(RASA_DATA)
@@ -59,7 +72,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(MODEL)
+test: $(MODEL) browser
 	$(BIN)/ruff check .
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/coach scenarios validate
