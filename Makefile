@@ -86,6 +86,8 @@ test-fast: $(STAMP)
 bench-scorer: $(STAMP)
 	@mkdir -p results
 	$(BIN)/python benchmarks/bench_scorer.py --out results/bench-scorer.json
+	$(BIN)/python benchmarks/bench_scorer.py --split holdout2 --skip-speed \
+		--out results/bench-scorer-holdout2.json
 
 bench-nlu: $(STAMP)
 	@mkdir -p results

@@ -399,3 +399,109 @@ def test_dev_set_macro_f1_floor():
         y = [int(r[dim]) for r in rows]
         p = [int(getattr(s, dim) >= 0.5) for s in scores]
         assert f1_score(y, p, average="macro") >= 0.85, dim
+
+
+# --- 2026.11-2: speed machinery must match spaCy's matchers exactly -------------------
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="labelled dev set not present")
+def test_fast_matchers_agree_with_spacy_matchers():
+    from coach.scoring.nlp import get_nlp
+    from coach.scoring.normalize import normalise
+    from coach.scoring.patterns import (
+        build_matchers,
+        build_reference_matchers,
+        find_dep_matches,
+    )
+
+    nlp = get_nlp()
+    fast, _ = build_matchers(nlp)
+    ref, ref_dep = build_reference_matchers(nlp)
+    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
+    texts = [r["reply"] for r in rows[:150]] + [r["reply"].lower() for r in rows[:60]]
+    for doc in nlp.pipe(normalise(t).text for t in texts):
+        want = sorted((nlp.vocab.strings[k], s, e) for k, s, e in ref(doc))
+        assert sorted(fast(doc)) == want, doc.text
+        want_dep: dict[str, list[list[int]]] = {}
+        for k, ids in ref_dep(doc):
+            want_dep.setdefault(nlp.vocab.strings[k], []).append(list(ids))
+        got_dep = find_dep_matches(doc)
+        assert {k: sorted(v) for k, v in got_dep.items()} == {
+            k: sorted(v) for k, v in want_dep.items()
+        }, doc.text
+
+
+# --- 2026.11-2: general patterns, checked on wordings written for these tests ---------
+
+PARCEL = (
+    "I've been waiting nine days for my parcel and nobody has told me anything! This is ridiculous."
+)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # counterfactual blame and their omission, in words no pattern lists
+        "If you had entered the right postcode this wouldn't have happened.",
+        "If you had told me earlier I could have sorted it.",
+        "You didn't attach the receipt, so there's nothing I can do.",
+        # deflection to a third party
+        "That's the courier's problem, not ours.",
+        "Delivery issues are the warehouse's responsibility.",
+        # emphatic "do" arguing the point
+        "The tracking page does say it may take ten days.",
+        # sarcasm / mock sympathy
+        "Oh I'm sure waiting a few days was absolutely devastating for you.",
+        "Wow, you really love turning everything into a crisis, don't you?",
+        "Perfect, another complaint about the courier.",
+        "Sure, because shouting at me will make the parcel arrive faster.",
+        "I'm sure a few days without it isn't that bad.",
+    ],
+)
+def test_general_tone_problems(reply):
+    assert decide(PARCEL, reply)["calm_tone"] == 0
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I do understand how stressful this is.",
+        "We do need the order number to trace it, could you send it?",
+        "I'm sure we can sort this out today.",
+        "I'm so sorry, losing a day's pay over this is devastating.",
+        "That's our responsibility, and I'm sorry.",
+        "You didn't receive the email, so I've resent it.",
+        "You didn't get any update from us, and that's not good enough.",
+        "Ugh, I'm so sorry, that's awful.",
+        "You'd love a quicker option, I'm sure, so let me see what I can do.",
+    ],
+)
+def test_general_rules_leave_calm_replies_calm(reply):
+    assert decide(PARCEL, reply)["calm_tone"] == 1
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "You didn't do anything wrong here.",
+        "You did nothing wrong.",
+        "That's a completely reasonable thing to ask.",
+        "It's a fair question.",
+        "We dropped the ball here.",
+        "No wonder you're fed up after nine days.",
+    ],
+)
+def test_validation_without_stock_phrases(reply):
+    assert decide(PARCEL, reply)["validation"] == 1
+
+
+def test_general_rule_evidence_points_at_the_words():
+    reply = "Sorry for the wait. That's the courier's problem, not ours."
+    s = score(PARCEL, reply)
+    texts = [e.text for e in s.evidence["calm_tone"]]
+    assert any("courier's problem" in t for t in texts), texts
+    for e in s.evidence["calm_tone"]:
+        assert reply[e.start : e.end] == e.text
+    s = score(PARCEL, "if you had entered the right postcode this wouldnt have happened")
+    assert s.calm_tone < 0.5 and s.validation < 0.5
+    assert any(e.text.lower().startswith("if you had") for e in s.evidence["calm_tone"])

@@ -14,7 +14,7 @@ from .normalize import Normalised, normalise
 from .tips import make_tips
 from .types import DIMENSIONS, HistoryItem, Score, Span
 
-SCORER_VERSION = "2026.11-1"
+SCORER_VERSION = "2026.11-2"
 MAX_EVIDENCE = 6
 
 
@@ -117,11 +117,10 @@ _FALLBACK_WHY = {
 
 def _fallback(dim: str, value: float, doc: Doc, norm: Normalised) -> Span | None:
     """When no pattern fired, the score rests on the reply as a whole: say so."""
-    sents = list(doc.sents)
-    if not sents or not norm.original.strip():
+    if not len(doc) or not norm.original.strip():
         return None
-    first, last = sents[0], sents[-1]
-    s, e = norm.to_original(first.start_char, last.end_char)
+    last = doc[-1]  # the sentences cover the doc: first to last token
+    s, e = norm.to_original(doc[0].idx, last.idx + len(last.text))
     text = norm.original[s:e]
     if not text.strip():
         return None

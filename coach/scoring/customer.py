@@ -92,6 +92,7 @@ CALM_CLOSERS = re.compile(
 )
 
 
+@lru_cache(maxsize=20000)
 def stem(word: str) -> str:
     """A light suffix stripper: enough to make charged/charge/charging meet."""
     w = word.lower().strip("'")
@@ -112,7 +113,8 @@ GENERIC_STEMS = frozenset(stem(w) for w in GENERIC_LEMMAS)
 PROCEDURE_STEMS = frozenset(stem(w) for w in PROCEDURE_LEMMAS)
 
 
-def word_keys(*forms: str) -> set[str]:
+@lru_cache(maxsize=20000)
+def word_keys(*forms: str) -> frozenset[str]:
     """Comparison keys of a word: its stem and, if any, its concept cluster."""
     keys: set[str] = set()
     for f in forms:
@@ -124,7 +126,7 @@ def word_keys(*forms: str) -> set[str]:
         cid = CONCEPT.get(low) or CONCEPT.get(IRREGULAR.get(low, low))
         if cid:
             keys.add("c:" + cid)
-    return keys
+    return frozenset(keys)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,15 @@ from . import tone
 from .customer import GENERIC_STEMS, KEEP_STOP, PROCEDURE_STEMS, CustomerInfo, stem, word_keys
 from .lexicon import EMOTION_LEMMAS, GENERIC_LEMMAS, PROCEDURE_LEMMAS, WEAK_EMOTION_LEMMAS
 from .normalize import Normalised
-from .patterns import ACTION_VERBS, LABELS, NAMED, REQUEST_VERBS, TIME_WORDS, build_matchers
+from .patterns import (
+    ACTION_VERBS,
+    LABELS,
+    NAMED,
+    REQUEST_VERBS,
+    TIME_WORDS,
+    build_matchers,
+    find_dep_matches,
+)
 
 EMO_WORDS = frozenset(NAMED["EMO"])
 
@@ -70,6 +78,7 @@ CONTRAST_ADV = frozenset(
     {"however", "unfortunately", "nevertheless", "nonetheless", "still", "sadly", "regrettably"}
 )
 CONCESSIVE = frozenset({"although", "though", "while", "whilst"})
+CONTRAST_TRIGGERS = CONTRAST_CC | CONTRAST_ADV | CONCESSIVE | {"that"}
 APOLOGY_GENERIC_OBJ = frozenset(
     """
 inconvenience trouble confusion issue problem hassle situation experience frustration delay
@@ -156,10 +165,20 @@ class Analysis:
 
 
 # ---------------------------------------------------------------------------------
-def _sent_of(doc: Doc) -> list[int]:
+# labels whose hits the negation step looks at (the rest are kept as they are)
+_NEG_CHECKED = POS_LABELS | {
+    "INV_BLAME",
+    "TONE_BLAME",
+    "INV_CORRECT",
+    "TONE_INSULT",
+    "INV_MINIMISE",
+}
+
+
+def _sent_of(doc: Doc, sents: list[Span] | None = None) -> list[int]:
     """Sentence index of every token."""
     out = [0] * len(doc)
-    for si, s in enumerate(doc.sents):
+    for si, s in enumerate(doc.sents if sents is None else sents):
         for i in range(s.start, s.end):
             out[i] = si
     return out
@@ -181,9 +200,9 @@ def _is_question(sent: Span) -> bool:
     )
 
 
-def _is_request(sent: Span) -> bool:
+def _is_request(sent: Span, question: bool | None = None) -> bool:
     """A sentence that asks the customer for something (details, an action)."""
-    if _is_question(sent):
+    if _is_question(sent) if question is None else question:
         return True
     toks = [t for t in sent if not t.is_punct]
     if not toks:
@@ -255,19 +274,27 @@ def _clause_end(tok, limit: int) -> int:
 
 # ---------------------------------------------------------------------------------
 def analyse(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Analysis:
-    matcher, phrase, dep = _matchers()
-    sent_ix = _sent_of(doc)
+    matcher, phrase = _matchers()
     sents = list(doc.sents)
+    sent_ix = _sent_of(doc, sents)
     hits: list[Hit] = []
+
+    # token attributes read once: the matcher uses them, and the structural rules below
+    # are skipped when their trigger words do not occur at all (speed)
+    rows = matcher.rows(doc)
+    lows = {r[0] for r in rows}
+    lems = {r[1] for r in rows}
 
     # 1. token + phrase patterns, longest match per label
     by_label: dict[str, list[Span]] = {}
-    for match_id, s, e in list(matcher(doc)) + list(phrase(doc)):
-        label = doc.vocab.strings[match_id]
+    strings = doc.vocab.strings
+    for label, s, e in matcher(doc, rows):
         by_label.setdefault(label, []).append(doc[s:e])
-    for t in doc:  # the emotion lexicon: a set lookup beats 150 one-token patterns
-        if t.lemma_ in EMO_WORDS or t.lower_ in EMO_WORDS:
-            by_label.setdefault("ACK_STATE", []).append(doc[t.i : t.i + 1])
+    for match_id, s, e in phrase(doc):
+        by_label.setdefault(strings[match_id], []).append(doc[s:e])
+    for i, r in enumerate(rows):  # the emotion lexicon: a set lookup beats 150 patterns
+        if r[1] in EMO_WORDS or r[0] in EMO_WORDS:
+            by_label.setdefault("ACK_STATE", []).append(doc[i : i + 1])
     for label, spans in by_label.items():
         for sp in filter_spans(spans):
             w = 1.0
@@ -306,18 +333,23 @@ def analyse(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Analysis:
     ]
 
     # 2. dependency patterns
-    dep_matches: dict[str, list[list[int]]] = {}
-    for match_id, token_ids in dep(doc):
-        dep_matches.setdefault(doc.vocab.strings[match_id], []).append(token_ids)
+    dep_matches = find_dep_matches(doc)
     questions = {i for i, s in enumerate(sents) if _is_question(s)}
-    requests = {i for i, s in enumerate(sents) if _is_request(s)}
-    hits.extend(_paraphrase_hits(doc, dep_matches, questions, sent_ix, cust))
+    requests = {i for i, s in enumerate(sents) if _is_request(s, i in questions)}
+    hits.extend(_paraphrase_hits(doc, dep_matches, questions, sent_ix, cust, "so" in lows))
     hits.extend(_apology_hits(doc, dep_matches, cust))
-    hits.extend(_modal_hits(doc, cust))
-    hits.extend(_imperative_orders(sents))
-    hits.extend(_reaction_judged_fair(doc))
-    hits.extend(_we_failed(doc))
-    hits.extend(_anyone_hits(doc, sents))
+    if not lems.isdisjoint(MODAL_TRIGGERS):
+        hits.extend(_modal_hits(doc, cust))
+    if not lems.isdisjoint(ORDER_VERBS):
+        hits.extend(_imperative_orders(sents))
+    if "be" in lems:
+        hits.extend(_reaction_judged_fair(doc))
+    if not lems.isdisjoint(OWED_VERBS):
+        hits.extend(_we_failed(doc))
+    if not lows.isdisjoint(ANYONE_TRIGGERS):
+        hits.extend(_anyone_hits(doc, sents))
+    if not lows.isdisjoint(GENERAL_TRIGGERS) or not lems.isdisjoint(GENERAL_TRIGGERS):
+        hits.extend(_general_hits(doc, sents, sent_ix, questions, rows, lows))
     for ids in dep_matches.get("INSULT_PRED", []):
         adj, cop, subj = (doc[i] for i in ids)
         s, e = min(subj.i, adj.i), max(subj.i, adj.i) + 1
@@ -368,6 +400,9 @@ def analyse(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Analysis:
     removed: list[Hit] = []
     kept: list[Hit] = []
     for h in hits:
+        if h.raw or h.label not in _NEG_CHECKED:
+            kept.append(h)
+            continue
         low = doc[h.start : h.end].text.lower()
         fault = h.label in {"INV_BLAME", "TONE_BLAME"} and any(
             w in low for w in ("fault", "responsib", "mistake")
@@ -431,18 +466,19 @@ def analyse(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Analysis:
     if sarcastic:
         overlap_hits, overlap, overlap_hist = [], 0.0, 0.0
     else:
-        overlap_hits, overlap, overlap_hist = _overlap(doc, cust, requests, sent_ix, hits)
+        overlap_hits, overlap, overlap_hist = _overlap(doc, cust, requests, sent_ix, hits, rows)
     hits.extend(overlap_hits)
 
     # 7. contrast: empathy, then "but <policy/defence>"
-    hits, taken = _contrast(doc, hits, sents, sent_ix)
-    removed.extend(taken)
+    if not lows.isdisjoint(CONTRAST_TRIGGERS):
+        hits, taken = _contrast(doc, hits, sents, sent_ix)
+        removed.extend(taken)
 
     # 9. procedure-only replies
     n_sents = max(1, len(sents))
     request_first = bool(sents) and 0 in requests
     proc_noun = None
-    for t in doc:
+    for t in doc if requests else ():
         if t.lemma_ in PROCEDURE_LEMMAS and sent_ix[t.i] in requests:
             proc_noun = (
                 " ".join(
@@ -491,6 +527,17 @@ def _keep(doc: Doc, h: Hit, sents: list[Span], sent_ix: list[int]) -> bool:
     """Context checks a token pattern cannot express."""
     span = doc[h.start : h.end]
     low = span.text.lower()
+    if h.label == "TONE_PASSIVE" and low in {"ugh", "sigh"}:
+        # "ugh, that's so disappointing": commiseration about their situation, not at them
+        nxt = [t for t in doc[h.end : h.end + 6] if not t.is_punct]
+        if any(t.lemma_ in {"sorry", "apologise", "apologize"} for t in nxt) or (
+            len(nxt) >= 2 and nxt[0].lower_ in {"that", "this", "it"} and nxt[1].lemma_ == "be"
+        ):
+            return False
+    if h.label == "TONE_ORDER" and span[0].lemma_ == "do" and span[0].head.i != span[0].i:
+        # "don't get upset" orders; "you didn't get an update" reports: an order has no subject
+        if any(c.dep_ in SUBJECT_DEPS for c in span[0].head.children):
+            return False
     if h.label == "INV_MINIMISE" and ("happen" in low):
         # "it happens" only as a dismissive aside, not "make sure it happens today"
         prev = doc[h.start - 1] if h.start > 0 else None
@@ -662,7 +709,7 @@ def _keep(doc: Doc, h: Hit, sents: list[Span], sent_ix: list[int]) -> bool:
     return True
 
 
-def _paraphrase_hits(doc, dep_matches, questions, sent_ix, cust) -> list[Hit]:
+def _paraphrase_hits(doc, dep_matches, questions, sent_ix, cust, has_so=True) -> list[Hit]:
     out: list[Hit] = []
     seen: set[int] = set()
     for ids in dep_matches.get("YOU_EXPERIENCE", []):
@@ -726,7 +773,7 @@ def _paraphrase_hits(doc, dep_matches, questions, sent_ix, cust) -> list[Hit]:
                 1.0 if content else 0.6,
             )
         )
-    for sent in doc.sents:
+    for sent in doc.sents if has_so else ():  # "So <clause>" paraphrases
         toks = [t for t in sent if not t.is_punct]
         if len(toks) < 3 or sent_ix[sent.start] in questions:
             continue
@@ -890,7 +937,9 @@ def _apology_hits(doc, dep_matches, cust: CustomerInfo) -> list[Hit]:
     return out
 
 
-def _overlap(doc, cust: CustomerInfo, requests: set[int], sent_ix: list[int], hits: list[Hit]):
+def _overlap(
+    doc, cust: CustomerInfo, requests: set[int], sent_ix: list[int], hits: list[Hit], rows=None
+):
     """Reply tokens that refer to what the customer said (stems + concept clusters)."""
     out: list[Hit] = []
     seen_keys: set[str] = set()
@@ -900,7 +949,11 @@ def _overlap(doc, cust: CustomerInfo, requests: set[int], sent_ix: list[int], hi
     for h in hits:
         if h.label in {"TONE_SARCASM", "ACK_CANNED", "POLICY", "INV_MINIMISE", "INV_BLAME"}:
             blocked.update(range(h.start, h.end))
-    for t in doc:
+    # only content words (or numbers) can refer to their story: skip the rest unbuilt
+    cand = (
+        doc if rows is None else [doc[i] for i, r in enumerate(rows) if r[2] in CONTENT_POS or r[4]]
+    )
+    for t in cand:
         if t.i in blocked or t.is_punct or t.is_space:
             continue
         low = t.lower_
@@ -958,13 +1011,16 @@ def _in_action(t) -> bool:
     return False
 
 
+MODAL_TRIGGERS = frozenset({"should", "ought", "can", "must"})
+
+
 def _modal_hits(doc, cust: CustomerInfo | None = None) -> list[Hit]:
     """Negated "should" sides with them ("you shouldn't have had to", "that shouldn't be
     happening", "nobody should lose a day's pay") unless it corrects a feeling ("you
     shouldn't be upset") or blames ("you shouldn't have opened it")."""
     out: list[Hit] = []
     for t in doc:
-        if t.dep_ != "aux" or t.lemma_ not in {"should", "ought", "can", "must"}:
+        if t.dep_ != "aux" or t.lemma_ not in MODAL_TRIGGERS:
             continue
         verb = t.head
         kids = list(verb.children)
@@ -1134,6 +1190,9 @@ def _imperative_orders(sents) -> list[Hit]:
         end = min(root.right_edge.i + 1, root.i + 4)
         out.append(Hit("TONE_ORDER", root.i, end, LABELS["TONE_ORDER"][2]))
     return out
+
+
+ANYONE_TRIGGERS = frozenset({"anyone", "anybody", "everyone", "everybody", "would", "'d", "d"})
 
 
 def _anyone_hits(doc, sents) -> list[Hit]:
@@ -1410,8 +1469,12 @@ def _specific_content(doc, hits) -> float:
 def _features(
     doc, hits, overlap, overlap_hist, request_ratio, request_first, cust, removed
 ) -> dict[str, float]:
-    def count(*labels, weighted=True):
-        return sum((h.weight if weighted else 1.0) for h in hits if h.label in labels)
+    totals: dict[str, float] = {}
+    for h in hits:
+        totals[h.label] = totals.get(h.label, 0.0) + h.weight
+
+    def count(*labels):
+        return sum(totals.get(label, 0.0) for label in labels)
 
     n_words = sum(1 for t in doc if not t.is_punct and not t.is_space)
     f = {
@@ -1447,4 +1510,184 @@ def _features(
         "specific_content": min(_specific_content(doc, hits), 3.0) / 3.0,
         "customer_emotional": 1.0 if cust.emotional else 0.0,
     }
+    # "No opportunity": answering "thanks, that's all", naming what was sorted ("Glad the
+    # laptop's with you") is the acknowledgment there is room for; a stock sign-off is not.
+    f["ack_closing"] = (
+        1.0
+        if not cust.emotional
+        and request_ratio == 0
+        and f["specific_content"] > 0
+        and f["ack_canned"] == 0
+        else 0.0
+    )
     return f
+
+
+# ---------------------------------------------------------------------------------
+# General structural rules (2026.11-2): blame, deflection, sarcasm and validation read
+# off the parse rather than listed as phrases.
+# ---------------------------------------------------------------------------------
+# Verbs of the customer's own doing: "you didn't <V> <object>" blames them for it.
+# Experience verbs ("you didn't get / receive / hear") are what happened *to* them.
+AGENT_VERBS = frozenset(
+    """
+attach include enter type fill tick select choose provide give send tell update read check
+follow save keep sign register confirm pay book order pick open click follow use print pack
+label submit complete specify mention notify inform contact call email reply respond answer
+cancel return activate install charge plug change switch set
+""".split()
+)
+EXPERIENCE_VERBS = frozenset("get receive hear be have know see want need wait expect".split())
+# Nouns that name whose job something is: "that's the courier's problem".
+DUTY_NOUNS = frozenset(
+    "problem fault responsibility issue department job concern matter call decision lookout".split()
+)
+# Over-the-top evaluations that, after "I'm sure" / "oh" / "wow", mock the complaint.
+HYPERBOLE = frozenset(
+    """
+devastating tragic traumatic catastrophic unbearable horrific torture ordeal nightmare
+heartbreaking earth-shattering life-changing agony disaster end-of-the-world harrowing
+traumatising traumatizing
+""".split()
+)
+EMPHATIC_ARGUE = frozenset(
+    "warn say state tell explain mention show need note advise specify inform list".split()
+)
+# A request or question judged legitimate: "that's a fair question", "a reasonable ask".
+REQUEST_NOUNS = frozenset("thing request question ask point expectation demand query".split())
+_GENERAL_LEMMAS = (
+    AGENT_VERBS
+    | EMPHATIC_ARGUE
+    | DUTY_NOUNS
+    | REQUEST_NOUNS
+    | {"do", "love", "enjoy", "adore", "sure"}
+)
+GENERAL_TRIGGERS = (
+    frozenset({"you", "u", "'s", "sure", "love", "enjoy", "nothing", "everything", "anything"})
+    | {"do", "does", "did"}
+    | DUTY_NOUNS
+    | REQUEST_NOUNS
+)
+
+
+def _general_hits(doc, sents, sent_ix, questions, rows, lows) -> list[Hit]:
+    out: list[Hit] = []
+    n = len(doc)
+    counterfactual = "if" in lows and not lows.isdisjoint({"had", "'d"})
+    for i, row in enumerate(rows):  # rows: (lower, lemma, pos, text, like_num) per token
+        if not (row[1] in _GENERAL_LEMMAS or (counterfactual and row[2] == "VERB")):
+            continue  # only these words can anchor a rule below (speed)
+        t = doc[i]
+        kids = list(t.children)
+        subj = next((c for c in kids if c.dep_ in SUBJECT_DEPS), None)
+        you = subj is not None and subj.lower_ in {"you", "u"}
+        neg = any(c.dep_ == "neg" for c in kids)
+        auxes = {c.lower_ for c in kids if c.dep_ in {"aux", "auxpass"}}
+        end = min(t.right_edge.i + 1, t.i + 8)
+        # "if you had entered the right postcode ...": counterfactual blame
+        if (
+            you
+            and t.tag_ == "VBN"
+            and auxes & {"had", "'d"}
+            and t.lemma_ not in EXPERIENCE_VERBS
+            and not any(c.dep_ == "auxpass" for c in kids)
+            and any(c.dep_ == "mark" and c.lower_ == "if" for c in kids)
+            and any(
+                x.lower_ in {"would", "could", "'d", "wouldn't", "couldn't"}
+                for x in doc[t.i + 1 : sents[sent_ix[t.i]].end]
+            )
+        ):
+            s = min(c.i for c in kids if c.dep_ == "mark")
+            out.append(Hit("TONE_BLAME", s, end, "blames them for what went wrong"))
+            out.append(Hit("INV_BLAME", s, end, LABELS["INV_BLAME"][2]))
+        # "you didn't attach the receipt": their omission as the reason
+        if (
+            you
+            and neg
+            and t.pos_ == "VERB"
+            and t.lemma_ in AGENT_VERBS
+            and auxes & {"did", "do", "have", "has"}
+            and any(c.dep_ in {"dobj", "prt", "xcomp"} for c in kids)
+            and not any(c.lower_ in {"anything", "nothing"} for c in t.subtree)
+            and sent_ix[t.i] not in questions
+        ):
+            s = subj.i
+            out.append(Hit("TONE_BLAME", s, end, "blames them for what went wrong"))
+            out.append(Hit("INV_BLAME", s, end, LABELS["INV_BLAME"][2]))
+        # "you did nothing wrong", "you didn't do anything wrong", "you did everything right"
+        if you and t.lemma_ == "do":
+            obj = next((c for c in kids if c.dep_ == "dobj"), None)
+            if obj is not None:
+                words = {x.lower_ for x in obj.subtree} | {c.lower_ for c in kids}
+                if (
+                    (obj.lower_ == "nothing" and "wrong" in words)
+                    or (obj.lower_ == "anything" and neg and "wrong" in words)
+                    or (obj.lower_ == "everything" and not neg and words & {"right", "correctly"})
+                ):
+                    out.append(Hit("VAL_SIDE", subj.i, end, "tells them they did nothing wrong"))
+        # "that's the courier's problem", "delivery is the warehouse's responsibility"
+        if t.lemma_ in DUTY_NOUNS and t.dep_ in {"attr", "nsubj"} and t.head.lemma_ == "be":
+            owner = next((c for c in t.children if c.dep_ == "poss"), None)
+            if (
+                owner is not None
+                and owner.pos_ in {"NOUN", "PROPN"}
+                and not any(c.dep_ == "neg" for c in t.head.children)
+            ):
+                s = min(x.i for x in t.head.subtree)
+                e = min(t.head.right_edge.i + 1, s + 10)
+                out.append(Hit("TONE_DEFENSIVE", s, e, "deflects the problem to someone else"))
+        # "you (really) love turning everything into a crisis": mock the customer
+        if (
+            you
+            and t.lemma_ in {"love", "enjoy", "adore"}
+            and not auxes & {"would", "'d", "might", "may"}
+            and any(
+                c.dep_ in {"xcomp", "dobj"} and (c.tag_ == "VBG" or c.pos_ == "VERB") for c in kids
+            )
+        ):
+            out.append(Hit("TONE_SARCASM", subj.i, end, "mocks them"))
+        # emphatic "do" with a verb of telling or obligation argues the point: "the page does
+        # warn you not to refresh it", "you do need to check back", "the terms do say"
+        if (
+            t.lemma_ in EMPHATIC_ARGUE
+            and not neg
+            and any(c.dep_ == "aux" and c.lower_ in {"do", "does", "did"} for c in kids)
+            and subj is not None
+            and subj.lower_ != "i"
+            and (t.lemma_ != "need" or subj.lower_ in {"you", "u"})
+            and subj.i < t.i
+            and sent_ix[t.i] not in questions
+        ):
+            s = subj.left_edge.i
+            out.append(Hit("TONE_DEFENSIVE", s, end, "argues the point with them"))
+        # "I'm sure <it> was absolutely devastating": mock sympathy with hyperbole;
+        # "I'm sure it isn't that bad": brushing the complaint off
+        if t.lower_ == "sure" and t.i > 0 and doc[t.i - 1].lemma_ == "be":
+            sent = sents[sent_ix[t.i]]
+            rest = doc[t.i + 1 : sent.end]
+            mine = any(x.lower_ == "i" for x in doc[sent.start : t.i])
+            low_rest = [x.lower_ for x in rest]
+            if mine and any(
+                low_rest[k] in {"not", "n't", "nt"}
+                and low_rest[k + 1 : k + 3] in (["that", "bad"], ["so", "bad"], ["that", "big"])
+                for k in range(len(low_rest))
+            ):
+                out.append(Hit("TONE_PASSIVE", sent.start, sent.end, "brushes their complaint off"))
+                out.append(Hit("INV_MINIMISE", sent.start, sent.end, LABELS["INV_MINIMISE"][2]))
+        if t.lower_ == "sure" and t.i > 0 and doc[t.i - 1].lemma_ == "be":
+            sent = sents[sent_ix[t.i]]
+            first = doc[sent.start]
+            if (
+                any(c.lower_ in {"i", "i'm"} for c in t.head.children)
+                or first.lower_ in {"i", "oh", "wow"}
+            ) and any(x.lower_ in HYPERBOLE for x in doc[t.i : sent.end]):
+                out.append(Hit("TONE_SARCASM", sent.start, sent.end, "mock sympathy"))
+        # "that's a fair question", "it's a perfectly reasonable thing to ask"
+        if t.lemma_ in REQUEST_NOUNS and t.dep_ == "attr" and t.head.lemma_ == "be":
+            if not any(c.dep_ == "neg" for c in t.head.children) and any(
+                c.dep_ == "amod" and c.lemma_ in LEGIT_ADJ for c in t.children
+            ):
+                s = min(x.i for x in t.head.subtree)
+                e = min(t.right_edge.i + 1, n)
+                out.append(Hit("VAL_LEGIT", s, e, "says what they ask for is reasonable"))
+    return out

@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
 
+from .fastmatch import FastMatcher
 from .lexicon import EMOTION_LEMMAS
 
 INSULT_ADJ = frozenset(
@@ -588,6 +589,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~be n't you a|an|just",
         "ah yes ,",
         "oh great|wonderful|brilliant|lovely|fantastic , another|more|just",
+        "great|wonderful|brilliant|lovely|fantastic|perfect|marvellous , another",
+        "sure|yeah|oh|yes , because",
         "cool story",
         "big surprise",
         "good luck with that",
@@ -1131,19 +1134,12 @@ def _product(parts: list[list[str]]) -> list[list[str]]:
     return combos
 
 
-@lru_cache(maxsize=4)
-def build_matchers(nlp) -> tuple[Matcher, PhraseMatcher, DependencyMatcher]:
-    """Compile all patterns for this pipeline's vocab (once per process).
-
-    Patterns that are fixed word sequences (LOWER only, no operators) go to a
-    PhraseMatcher (hash lookups, far cheaper); the rest to the token Matcher with a
-    plain-valued first token (_split_first). The single-token emotion list is matched
-    in features.py by a set lookup on lemma and lower case.
-    """
+def _token_patterns(nlp) -> tuple[dict[str, list[list[dict]]], dict[str, list]]:
+    """TOKEN_PATTERNS compiled: (label -> Matcher patterns, label -> phrase Docs)."""
     from spacy.tokens import Doc
 
-    matcher = Matcher(nlp.vocab, validate=True)
-    phrase = PhraseMatcher(nlp.vocab, attr="LOWER")
+    token: dict[str, list[list[dict]]] = {}
+    phrases_by: dict[str, list] = {}
     for label, specs in TOKEN_PATTERNS.items():
         patterns = []
         phrases: list[list[str]] = []
@@ -1158,12 +1154,105 @@ def build_matchers(nlp) -> tuple[Matcher, PhraseMatcher, DependencyMatcher]:
                 else:
                     patterns.append(pat)
         if patterns:
-            matcher.add(label, [q for pat in patterns for q in _split_first(pat)])
+            token[label] = [q for pat in patterns for q in _split_first(pat)]
         if phrases:
-            phrase.add(label, [Doc(nlp.vocab, words=w) for w in phrases])
+            phrases_by[label] = [Doc(nlp.vocab, words=w) for w in phrases]
     for label, texts in PHRASE_LISTS.items():
-        phrase.add(label, list(nlp.tokenizer.pipe(texts)))
+        phrases_by.setdefault(label, []).extend(nlp.tokenizer.pipe(texts))
+    return token, phrases_by
+
+
+@lru_cache(maxsize=4)
+def build_matchers(nlp) -> tuple[FastMatcher, PhraseMatcher]:
+    """Compile all patterns for this pipeline's vocab (once per process).
+
+    Patterns that are fixed word sequences (LOWER only, no operators) go to a
+    PhraseMatcher (hash lookups); the rest to the scorer's FastMatcher (fastmatch.py),
+    which returns what spaCy's Matcher would. DEP_PATTERNS are read off the parse by
+    `find_dep_matches`. The single-token emotion list is matched in features.py by a set
+    lookup on lemma and lower case.
+    """
+    token, phrases = _token_patterns(nlp)
+    matcher = FastMatcher()
+    for label, pats in token.items():
+        matcher.add(label, pats)
+    phrase = PhraseMatcher(nlp.vocab, attr="LOWER")
+    for label, docs in phrases.items():
+        phrase.add(label, docs)
+    return matcher, phrase
+
+
+def build_reference_matchers(nlp) -> tuple[Matcher, DependencyMatcher]:
+    """spaCy's own Matcher / DependencyMatcher over the same patterns (tests only)."""
+    token, _ = _token_patterns(nlp)
+    matcher = Matcher(nlp.vocab, validate=True)
+    for label, pats in token.items():
+        matcher.add(label, pats)
     dep = DependencyMatcher(nlp.vocab, validate=True)
     for label, pats in DEP_PATTERNS.items():
         dep.add(label, pats)
-    return matcher, phrase, dep
+    return matcher, dep
+
+
+# ---------------------------------------------------------------------------------
+# DEP_PATTERNS read straight off the parse (speed). spaCy's DependencyMatcher builds
+# key-to-position maps and runs a token Matcher over every reply before it looks at a
+# tree; these few two- or three-node patterns are cheaper as direct head / children
+# checks. `find_dep_matches` returns what DependencyMatcher(DEP_PATTERNS) returns:
+# {label: [token ids in RIGHT_ID order]}; tests/test_scorer.py checks they agree.
+# ---------------------------------------------------------------------------------
+_YOU = frozenset({"you", "u"})
+_YOUR = frozenset({"your", "ur"})
+_SUBJ = frozenset({"nsubj", "nsubjpass"})
+_VERBISH = frozenset({"VERB", "AUX"})
+_EXP_TAGS = frozenset(PAST_TAGS + ["VBZ", "VBP"])
+_APOLOGY = frozenset(APOLOGY)
+_COGNITION = frozenset(["understand", "see", "get", "know", "think", "believe"])
+_COMP_DEPS = frozenset(["ccomp", "xcomp", "dobj", "advcl"])
+_INSULT_ANY = frozenset(INSULT_ADJ | INSULT_NOUN | INSULT_NOUN_PRED)
+_FIRST_PERSON = frozenset(["i", "we", "me", "us"])
+_REMEDY_NOUNS = frozenset(DEP_PATTERNS["REMEDY_NOUN"][0][0]["RIGHT_ATTRS"]["LEMMA"]["IN"])
+
+
+def find_dep_matches(doc) -> dict[str, list[list[int]]]:
+    out: dict[str, list[list[int]]] = {}
+    for t in doc:
+        lower, lemma, dep = t.lower_, t.lemma_, t.dep_
+        if lemma in _APOLOGY:
+            out.setdefault("APOLOGY", []).append([t.i])
+        if lemma in _REMEDY_NOUNS:
+            out.setdefault("REMEDY_NOUN", []).append([t.i])
+        if lemma in _COGNITION:
+            kids = list(t.children)
+            negs = [c.i for c in kids if c.dep_ == "neg"]
+            if negs:
+                comps = [c.i for c in kids if c.dep_ in _COMP_DEPS]
+                for n_ in negs:
+                    for c in comps:
+                        out.setdefault("NEG_COGNITION", []).append([t.i, n_, c])
+        # the rest need the head (built only for the few tokens that can match)
+        if dep in _SUBJ and lower in _YOU:
+            head = t.head
+            if head.i != t.i and head.pos_ in _VERBISH and head.tag_ in _EXP_TAGS:
+                out.setdefault("YOU_EXPERIENCE", []).append([t.i, head.i])
+        elif dep == "poss" and lower in _YOUR:
+            head = t.head
+            if (
+                head.i != t.i
+                and head.dep_ in _SUBJ
+                and head.pos_ in ("NOUN", "PROPN")
+                and head.head.i != head.i
+                and head.head.pos_ in _VERBISH
+            ):
+                out.setdefault("YOUR_THING", []).append([t.i, head.i, head.head.i])
+        elif (dep == "acomp" or dep == "attr") and lemma in _INSULT_ANY:
+            head = t.head
+            if head.i != t.i and head.lemma_ == "be":
+                for c in head.children:
+                    if c.dep_ == "nsubj" and c.lower_ in _YOU:
+                        out.setdefault("INSULT_PRED", []).append([t.i, head.i, c.i])
+        if (dep == "nsubj" or dep == "dobj") and lower in _FIRST_PERSON:
+            head = t.head
+            if head.i != t.i and head.pos_ == "VERB":
+                out.setdefault("ACTION_FIRST_PERSON", []).append([t.i, head.i])
+    return out

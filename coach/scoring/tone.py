@@ -17,6 +17,7 @@ from .lexicon import ACRONYMS, KEY_WORDS
 MOCKING_EMOJI = frozenset(
     "\U0001f644\U0001f643\U0001f612\U0001f926\U0001f611\U0001f971\U0001f921\U0001f485\U0001f60f"
 )
+_EMOJI_RE = re.compile("[" + "".join(sorted(MOCKING_EMOJI)) + "]")
 _CAPS_RE = re.compile(r"(?<![\w'])[A-Z][A-Z']*[A-Z](?![\w])")
 _PUNCT_RE = re.compile(r"(?:[!?]*!{2,}[!?]*)|(?:[!?]*(?:\?!|!\?)[!?]*)|\?{3,}")
 # Short capitalised words that are ordinary words (emphasis), not acronyms.
@@ -51,9 +52,9 @@ def shout_hits(text: str, cust=None) -> list:
             out.append(
                 Hit("TONE_SHOUT", s, e, f"'{w}' in capitals reads as shouting", 1.0, raw=True)
             )
-    for i, ch in enumerate(text):
-        if ch in MOCKING_EMOJI:
-            out.append(Hit("TONE_SARCASM", i, i + 1, "an eye-roll emoji mocks them", 1.0, raw=True))
+    for m in _EMOJI_RE.finditer(text):
+        i = m.start()
+        out.append(Hit("TONE_SARCASM", i, i + 1, "an eye-roll emoji mocks them", 1.0, raw=True))
     for m in _PUNCT_RE.finditer(text):
         out.append(
             Hit(

@@ -41,6 +41,7 @@ FEATURES = {
         "val_legit",
         "apology_ctx",
         "specific_content",
+        "ack_closing",
         "tone_sarcasm",
     ],
     "validation": [
@@ -86,6 +87,7 @@ HAND_WEIGHTS = {
             "val_apology": 1.5,
             "apology_ctx": 0.5,
             "specific_content": 1.0,
+            "ack_closing": 2.0,
         },
     },
     "validation": {
