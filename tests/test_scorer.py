@@ -505,3 +505,91 @@ def test_general_rule_evidence_points_at_the_words():
     s = score(PARCEL, "if you had entered the right postcode this wouldnt have happened")
     assert s.calm_tone < 0.5 and s.validation < 0.5
     assert any(e.text.lower().startswith("if you had") for e in s.evidence["calm_tone"])
+
+
+# 2026.11-3: sentences written for these tests (not taken from the data).
+DOUBLE = "I was charged twice for my £80 order and the parcel still hasn't arrived. I'm furious."
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # blame: "you" as the one who should/could/must have acted
+        "You were the one who chose standard delivery at checkout.",
+        "You could have checked the tracking page yourself.",
+        "You must have clicked pay twice.",
+        "Maybe next time read the delivery estimate before you pay extra.",
+        "Nobody forced you to pick the express option.",
+        # justification of the company, disclaimers of responsibility
+        "We did send you a dispatch notice on Monday.",
+        "It's stated on the website that refunds take a week.",
+        "As per the terms, the courier handles this.",
+        "That's just how the system works.",
+        "The delivery is out of our hands once it leaves the depot.",
+        "That's not something we control, so I can't do anything.",
+        "Nobody else has complained about this.",
+        "Our system doesn't make mistakes like that.",
+        # pointed corrections, rhetorical questions, laughter, non-apologies, impatience
+        "Technically the parcel isn't late until Friday.",
+        "Actually, it was only charged once, the other is a pending hold.",
+        "Did you even check your bank statement properly?",
+        "What did you expect with the cheapest delivery option?",
+        "I mean, what do you want me to say?",
+        "Haha, well that's unlucky.",
+        "I'm sorry you think we've done something wrong.",
+        "If you'd let me finish, I was going to explain.",
+        "Again, the second charge is only a hold.",
+    ],
+)
+def test_defensive_and_passive_aggressive_in_new_words(reply):
+    assert decide(DOUBLE, reply)["calm_tone"] == 0
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Actually, I can refund that straight away for you.",
+        "Technically I could refund just the fee, but I'm refunding the whole order.",
+        "Again, I'm really sorry about this.",
+        "As per your request, I've cancelled the second charge.",
+        "We did let you down here, and I'm sorry.",
+        "You could have been told sooner, and you weren't. I'm sorry.",
+        "Did you get the confirmation email from us?",
+        "What would be the best way to reach you once it's sorted?",
+        "That's out of character for our couriers, and I'll chase them now.",
+    ],
+)
+def test_new_tone_rules_leave_calm_replies_calm(reply):
+    assert decide(DOUBLE, reply)["calm_tone"] == 1
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # acknowledgment ignores attitude: minimising, blaming, deflecting, boundaries
+        "Your inhaler parcel is three days late, but deliveries slip sometimes, it'll come.",
+        "You were charged twice for the £60 order because you clicked pay two times.",
+        "I see the double charge on your card, but that's the bank's problem, not ours.",
+        "I know the engineer never showed up, however that's out of our hands.",
+        "Your bill went up by £300, and I won't be spoken to like that.",
+        "Apologies for the hassle with the duplicate payment.",
+    ],
+)
+def test_acknowledgment_survives_bad_attitude(reply):
+    customer = (
+        "You charged my card twice for the same £60 order and now I'm overdrawn. My inhaler "
+        "parcel is three days late, the engineer never came, and my bill went up by £300!"
+    )
+    assert decide(customer, reply)["acknowledgment"] == 1
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I don't understand why you're so upset about this.",
+        "Our system doesn't charge twice.",
+        "Oh no, charged twice, how will you ever survive.",
+    ],
+)
+def test_negated_denying_sarcastic_acknowledgment_still_fails(reply):
+    assert decide(DOUBLE, reply)["acknowledgment"] == 0

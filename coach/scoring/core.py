@@ -14,7 +14,7 @@ from .normalize import Normalised, normalise
 from .tips import make_tips
 from .types import DIMENSIONS, HistoryItem, Score, Span
 
-SCORER_VERSION = "2026.11-2"
+SCORER_VERSION = "2026.11-3"
 MAX_EVIDENCE = 6
 
 

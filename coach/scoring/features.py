@@ -468,6 +468,8 @@ def analyse(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Analysis:
     else:
         overlap_hits, overlap, overlap_hist = _overlap(doc, cust, requests, sent_ix, hits, rows)
     hits.extend(overlap_hits)
+    if overlap_hits and not lems.isdisjoint(COGNITION_VERBS):
+        hits.extend(_cognition_hits(doc, hits, questions, sent_ix))
 
     # 7. contrast: empathy, then "but <policy/defence>"
     if not lows.isdisjoint(CONTRAST_TRIGGERS):
@@ -947,7 +949,10 @@ def _overlap(
     hist_score = 0.0
     blocked = set()
     for h in hits:
-        if h.label in {"TONE_SARCASM", "ACK_CANNED", "POLICY", "INV_MINIMISE", "INV_BLAME"}:
+        # minimising or blaming words still name their problem ("it's only three days late"):
+        # acknowledgment ignores attitude (rubric); only mockery, stock lines and policy text
+        # are not a reference to their story
+        if h.label in {"TONE_SARCASM", "ACK_CANNED", "POLICY"}:
             blocked.update(range(h.start, h.end))
     # only content words (or numbers) can refer to their story: skip the rest unbuilt
     cand = (
@@ -991,6 +996,50 @@ def _overlap(
             Hit("ACK_OVERLAP", t.i, t.i + 1, f"picks up '{t.text}' from what they told you", w)
         )
     return out, score, hist_score
+
+
+COGNITION_VERBS = frozenset(
+    "see know understand realise realize notice hear appreciate gather get recognise".split()
+)
+_COG_OBJECT_DEPS = frozenset({"dobj", "ccomp", "xcomp", "attr", "oprd"})
+
+
+def _cognition_hits(doc, hits: list[Hit], questions, sent_ix) -> list[Hit]:
+    """A first-person, non-negated "I see / know / understand / can see <their problem>":
+    acknowledgment whatever follows ("I see the double charge, but that's the bank's
+    problem"). The complement must refer to their story (overlap, paraphrase or their state);
+    "I hear you." or "I understand your concern" name nothing and are not counted."""
+    content = {
+        i
+        for h in hits
+        if not h.raw
+        and (
+            (h.label == "ACK_OVERLAP" and h.weight >= 0.5)
+            or h.label in {"ACK_STATE", "ACK_PARAPHRASE"}
+        )
+        for i in range(h.start, h.end)
+    }
+    listened = {i for h in hits if h.label == "ACK_LISTEN" for i in range(h.start, h.end)}
+    out: list[Hit] = []
+    for t in doc:
+        if t.lemma_ not in COGNITION_VERBS or t.pos_ not in {"VERB", "AUX"} or t.i in listened:
+            continue
+        if sent_ix[t.i] in questions:
+            continue
+        subj = [c for c in t.children if c.dep_ in SUBJECT_DEPS]
+        if not subj or subj[0].lower_ not in {"i", "we"}:
+            continue
+        if any(c.dep_ == "neg" for c in t.children) or _negated(doc, t.i, t.i + 1, set()):
+            continue
+        comps = [c for c in t.children if c.dep_ in _COG_OBJECT_DEPS]
+        if t.lemma_ == "get" and not any(c.dep_ == "ccomp" for c in comps):
+            continue
+        for c in comps:
+            a, b = c.left_edge.i, c.right_edge.i + 1
+            if any(a <= i < b for i in content):
+                out.append(Hit("ACK_LISTEN", subj[0].i, b, LABELS["ACK_LISTEN"][2]))
+                break
+    return out
 
 
 def _in_action(t) -> bool:
@@ -1512,6 +1561,21 @@ def _features(
     }
     # "No opportunity": answering "thanks, that's all", naming what was sorted ("Glad the
     # laptop's with you") is the acknowledgment there is room for; a stock sign-off is not.
+    # Acknowledgment ignores attitude: empathy a "but" took back (or that a contrast turned to
+    # policy) still showed the problem got through, so the acknowledgment layer reads these
+    # counts, taken before the contrast rule ("I'm sorry it's cracked again, but ...").
+    taken = [r for r in removed if r.why.startswith("taken back")]
+    pre = hits + taken
+
+    def pre_count(*labels):
+        return sum(
+            (h.weight if h.weight > 0 else 1.0) for h in pre if h.label in labels and not h.raw
+        )
+
+    f["ak_apology"] = min(pre_count("VAL_APOLOGY"), 2.0)
+    f["ak_side"] = min(pre_count("VAL_SIDE"), 2.0)
+    f["ak_legit"] = min(pre_count("VAL_LEGIT", "VAL_WHY"), 2.0)
+    f["ak_apology_ctx"] = _apology_ctx(pre) if taken else f["apology_ctx"]
     f["ack_closing"] = (
         1.0
         if not cust.emotional
@@ -1551,7 +1615,8 @@ traumatising traumatizing
 """.split()
 )
 EMPHATIC_ARGUE = frozenset(
-    "warn say state tell explain mention show need note advise specify inform list".split()
+    """warn say state tell explain mention show need note advise specify inform list send email
+    notify text post contact""".split()
 )
 # A request or question judged legitimate: "that's a fair question", "a reasonable ask".
 REQUEST_NOUNS = frozenset("thing request question ask point expectation demand query".split())

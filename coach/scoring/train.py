@@ -1,14 +1,14 @@
 """Fit the logistic layer of the scorer on the labelled dev set.
 
-    python -m coach.scoring.train [--data tests/data/replies_dev.jsonl]
+    python -m coach.scoring.train [--data tests/data/replies_dev.jsonl ...]
                                   [--out coach/scoring/weights.json] [--dry-run]
 
-For each dimension it compares, by stratified 5-fold cross-validation on the dev set
+For each dimension it compares, by stratified 5-fold cross-validation on dev + test
 (repeated 3 times), the hand-set weights (HAND_WEIGHTS below) with an L2-regularised
 logistic regression over the dimension's features (C chosen by the same CV). The
 rubric's hard rules (calibration.apply_rules) are applied in both cases before
 scoring. Whichever has the higher mean macro-F1 is written to weights.json, together
-with the CV figures, so the choice is recorded. The held-out test split is never read.
+with the CV figures, so the choice is recorded. The held-out set is never read.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ from .calibration import WEIGHTS_PATH, apply_rules
 from .types import DIMENSIONS
 
 DEV_PATH = Path(__file__).resolve().parents[2] / "tests" / "data" / "replies_dev.jsonl"
+# Since 2026.11-3 the old test split is development data too (the lead's decision); the
+# independent held-out set (replies_holdout*) is never read here.
+TEST_PATH = DEV_PATH.with_name("replies_test.jsonl")
 
 FEATURES = {
     "acknowledgment": [
@@ -36,10 +39,10 @@ FEATURES = {
         "voided",
         "short",
         "request_ratio",
-        "val_apology",
-        "val_side",
-        "val_legit",
-        "apology_ctx",
+        "ak_apology",
+        "ak_side",
+        "ak_legit",
+        "ak_apology_ctx",
         "specific_content",
         "ack_closing",
         "tone_sarcasm",
@@ -84,8 +87,8 @@ HAND_WEIGHTS = {
             "ack_canned": -1.2,
             "voided": -1.0,
             "short": -0.5,
-            "val_apology": 1.5,
-            "apology_ctx": 0.5,
+            "ak_apology": 1.5,
+            "ak_apology_ctx": 0.5,
             "specific_content": 1.0,
             "ack_closing": 2.0,
         },
@@ -187,18 +190,27 @@ def cross_validate(feats: list[dict], labels: dict[str, np.ndarray], seeds=(0, 1
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=DEV_PATH)
+    ap.add_argument(
+        "--data",
+        type=Path,
+        nargs="+",
+        default=[DEV_PATH, TEST_PATH],
+        help="labelled JSONL files (default: dev + test, both development data since 2026.11-3)",
+    )
     ap.add_argument("--out", type=Path, default=WEIGHTS_PATH)
     ap.add_argument("--dry-run", action="store_true", help="print the CV report, write nothing")
     args = ap.parse_args(argv)
-    if "test" in args.data.name:
-        raise SystemExit("refusing to train on the held-out test split")
-    rows = load(args.data)
+    if any("holdout" in p.name for p in args.data):
+        raise SystemExit("refusing to train on a held-out split")
+    rows = [r for p in args.data for r in load(p)]
     feats = feature_rows(rows)
     labels = {d: np.array([int(r[d]) for r in rows]) for d in DIMENSIONS}
     report = cross_validate(feats, labels)
     out: dict = {
-        "source": f"python -m coach.scoring.train on {args.data.name} ({len(rows)} rows)",
+        "source": (
+            f"python -m coach.scoring.train on {' + '.join(p.name for p in args.data)}"
+            f" ({len(rows)} rows)"
+        ),
         "cv": report,
     }
     for dim in DIMENSIONS:
