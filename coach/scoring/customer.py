@@ -133,8 +133,9 @@ def word_keys(*forms: str) -> frozenset[str]:
 class CustomerInfo:
     keys: frozenset[str]  # comparison keys of the message being answered
     history_keys: frozenset[str]  # ... of earlier customer turns
-    items: tuple[str, ...]  # content words, most specific first (used in tips)
+    items: tuple[str, ...]  # content words, most specific first
     emotional: bool
+    text: str = ""  # the message being answered, parsed only if a tip needs its subject
 
 
 def _content_words(text: str) -> list[str]:
@@ -209,4 +210,5 @@ def analyse_customer(customer: str, history_texts: tuple[str, ...] = ()) -> Cust
         history_keys=frozenset(hist - keys),
         items=tuple(dict.fromkeys(list(items) + hist_items)),
         emotional=is_emotional(customer),
+        text=customer,
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .customer import CustomerInfo
 from .features import Analysis
 from .lexicon import EMOTION_LEMMAS, NUMBER_WORDS
+from .nlp import get_nlp
 
 # What to do instead, per problem found. Order = priority (tone problems hurt most).
 _FIX = {
@@ -45,7 +48,6 @@ _FIX = {
 def make_tips(scores: dict[str, float], a: Analysis, cust: CustomerInfo, remedy: bool) -> list[str]:
     tips: list[str] = []
     labels = {h.label for h in a.hits}
-    item = _item(cust)
 
     if scores["calm_tone"] < 0.5:
         for lab in (
@@ -82,6 +84,7 @@ def make_tips(scores: dict[str, float], a: Analysis, cust: CustomerInfo, remedy:
                     tips.append(_FIX[lab])
                 break
     if scores["acknowledgment"] < 0.5 and cust.emotional:
+        item = problem_phrase(cust.text)
         what = f" (the {item})" if item else ""
         if a.request_first and a.procedure_noun:
             tips.append(
@@ -124,23 +127,43 @@ def make_tips(scores: dict[str, float], a: Analysis, cust: CustomerInfo, remedy:
     return tips[:3]
 
 
-def _item(cust: CustomerInfo) -> str | None:
-    """A thing the customer named (a noun-looking content word), for a concrete tip."""
-    for w in cust.items:
+@lru_cache(maxsize=1024)
+def problem_phrase(customer: str) -> str | None:
+    """What the customer is upset about, as a short noun phrase ("laptop", "express delivery").
+
+    Parsed only when a tip needs it (the scoring path tokenises the customer message
+    without tagging, for speed), so the tip names a real thing, not a stray word.
+    """
+    if not customer.strip():
+        return None
+    for chunk in get_nlp()(customer).noun_chunks:
+        root = chunk.root
+        lemma = root.lemma_.lower()
         if (
-            w.isalpha()
-            and len(w) >= 4
-            and not w.endswith(("ed", "ing", "ly", "en"))
-            and w not in EMOTION_LEMMAS
-            and w not in NUMBER_WORDS
-            and w not in _NOT_ITEMS
+            root.pos_ not in ("NOUN", "PROPN")
+            or root.is_stop
+            or not root.is_alpha
+            or len(root.text) < 3
+            or root.text.lower().endswith("ing")
+            or lemma in EMOTION_LEMMAS
+            or lemma in NUMBER_WORDS
+            or lemma in _NOT_ITEMS
         ):
-            return w
+            continue
+        modifiers = [
+            t.text.lower()
+            for t in chunk
+            if t.i < root.i and t.dep_ == "compound" and t.is_alpha and not t.is_stop
+        ]
+        if any(t.text == "-" for t in chunk if t.i < root.i):
+            modifiers = []  # half of "next-day" would read oddly; the head noun is enough
+        return " ".join([*modifiers[-2:], root.text.lower()])
     return None
 
 
 _NOT_ITEMS = frozenset(
     """
 still again never nobody nothing absolutely totally really seriously honestly literally
-even ever just back whole third first last twice once times time""".split()
+even ever just back whole third first last twice once times time way thing lot
+day days week weeks month hour hours minute minutes call calls people someone anyone""".split()
 )
