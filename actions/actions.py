@@ -76,6 +76,29 @@ def history_of(tracker: Tracker) -> list[dict]:
     return items[:-1][-HISTORY_TURNS:] if items else []
 
 
+def is_command(tracker: Tracker) -> bool:
+    """Control intents act only on explicit commands ("/end_session"), never on a reply.
+
+    The NLU also recognises "finish" or "let me try that again" as control intents, but
+    inside a session those words are the trainee talking to the customer; the web app
+    additionally marks what the trainee typed with metadata kind "reply".
+    """
+    metadata = tracker.latest_message.get("metadata") or {}
+    if isinstance(metadata, dict) and metadata.get("kind") == "reply":
+        return False
+    return (tracker.latest_message.get("text") or "").lstrip().startswith("/")
+
+
+def move_of(message: dict) -> str:
+    """The trainee's move: the best-ranked intent that is not a control intent."""
+    ranking = message.get("intent_ranking") or [message.get("intent") or {}]
+    for candidate in ranking:
+        name = (candidate or {}).get("name")
+        if name and name not in CONTROL_INTENTS and name != "nlu_fallback":
+            return name
+    return "other"
+
+
 def respond(dispatcher: CollectingDispatcher, reply: service.Reply) -> list[EventType]:
     """Customer text first, then any notes; the `custom` payload rides on the last message."""
     texts = [reply.text, *reply.extra_messages]
@@ -94,6 +117,8 @@ class ActionStartScenario(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if not is_command(tracker) and state_from(tracker) is not None:
+            return await ActionCustomerTurn().run(dispatcher, tracker, domain)
         scenario_id = next(tracker.get_latest_entity_values("scenario"), None)
         mode = next(tracker.get_latest_entity_values("mode"), None)
         if not scenario_id:
@@ -117,11 +142,10 @@ class ActionCustomerTurn(Action):
     ) -> list[EventType]:
         message = tracker.latest_message
         intent = (message.get("intent") or {}).get("name")
-        move = (
-            "other"
-            if not intent or intent in CONTROL_INTENTS or intent == "nlu_fallback"
-            else intent
-        )
+        if intent in CONTROL_INTENTS:  # a reply that merely sounded like a command
+            move = move_of(message)
+        else:
+            move = "other" if not intent or intent == "nlu_fallback" else intent
         reply = service.turn(
             state=state_from(tracker),
             text=message.get("text") or "",
@@ -140,6 +164,8 @@ class ActionEndSession(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if not is_command(tracker):
+            return await ActionCustomerTurn().run(dispatcher, tracker, domain)
         return respond(dispatcher, service.end(state_from(tracker)))
 
 
@@ -150,5 +176,7 @@ class ActionRewind(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if not is_command(tracker):
+            return await ActionCustomerTurn().run(dispatcher, tracker, domain)
         reply = service.rewind(state_from(tracker), tracker.get_slot(PREVIOUS_SLOT))
         return respond(dispatcher, reply)

@@ -60,21 +60,15 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_db_upgrade(args: argparse.Namespace) -> int:
     from coach import config
-    from coach.storage.db import StorageUnavailable, upgrade
+    from coach.storage.db import StorageUnavailable, masked, upgrade
 
     try:
         upgrade()
     except StorageUnavailable as exc:
         print(f"coach db upgrade: {exc}", file=sys.stderr)
         return 1
-    print(f"database schema up to date ({_masked(config.database_url())})")
+    print(f"database schema up to date ({masked(config.database_url())})")
     return 0
-
-
-def _masked(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -108,13 +102,27 @@ def build_parser() -> argparse.ArgumentParser:
     pu = dsub.add_parser("upgrade", help="apply Alembic migrations up to head")
     pu.set_defaults(func=_cmd_db_upgrade)
 
-    p = sub.add_parser("serve", help="start the action server and Rasa (what `make run` does)")
+    # Handled in main() before parsing, so `coach score` never pays for importing Flask.
+    sub.add_parser(
+        "users",
+        help="web app accounts: add NAME [--role trainee|trainer] [--password-stdin] "
+        "| passwd NAME | list",
+    )
+
+    p = sub.add_parser(
+        "serve", help="start the web app, the action server and Rasa (what `make run` does)"
+    )
     p.add_argument("--shell", action="store_true", help="play in the terminal (rasa shell)")
     p.set_defaults(func=_cmd_serve)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["users"]:
+        from coach.web.accounts import add_user_cli
+
+        return add_user_cli(argv[1:])
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 

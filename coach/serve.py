@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coach import config
-from coach.storage.db import StorageUnavailable, upgrade
+from coach.storage.db import StorageUnavailable, masked, upgrade
 
 BIN = Path(sys.executable).parent
 MODEL = config.PROJECT_ROOT / "models" / "coach.tar.gz"
@@ -180,59 +181,82 @@ def stop(processes: list[subprocess.Popen], grace: float = 10.0) -> None:
 
 
 def serve(shell: bool = False) -> int:
-    """Foreground entry point: start everything, print where to go, stop on Ctrl-C."""
+    """Foreground entry point: start everything, print where to go, stop on Ctrl-C.
+
+    The web app starts first, so trainees can sign in while Rasa loads its model and
+    are told the bot is starting rather than meeting a dead page.
+    """
     rasa_port = int(os.environ.get("COACH_RASA_PORT") or 5005)
     actions_port = int(os.environ.get("COACH_ACTIONS_PORT") or 5055)
-    print("Starting Empathy Coach (action server, then Rasa; loading the model takes a while)")
+    web_port = int(os.environ.get("COACH_WEB_PORT") or 8000)
+    webhook = os.environ.get("COACH_RASA_WEBHOOK") or (
+        f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
+    )
+    web = None
     try:
+        upgrade()
+        if not shell:
+            from coach.web.app import startup_notes, web_server
+
+            try:
+                web = web_server("127.0.0.1", web_port, rasa_webhook=webhook)
+            except OSError as exc:
+                print(f"coach serve: cannot listen on 127.0.0.1:{web_port}: {exc}", file=sys.stderr)
+                return 1
+            threading.Thread(target=web.serve_forever, daemon=True).start()
+        print("Starting Empathy Coach (action server, then Rasa; loading the model takes a while)")
         with running_stack(
             rasa_port=rasa_port, actions_port=actions_port, start_rasa=not shell
         ) as stack:
             if shell:
-                env = stack_env(rasa_port, actions_port)
-                print(
-                    "\nType your replies as the agent. Start with, for example:\n"
-                    '  /start_scenario{"scenario": "late-express-delivery"}\n'
-                    "End with /end_session, leave with /stop or Ctrl-C.\n"
-                )
-                return subprocess.call(
-                    [
-                        str(BIN / "rasa"),
-                        "shell",
-                        "-m",
-                        str(MODEL),
-                        "-i",
-                        "127.0.0.1",
-                        "-p",
-                        str(rasa_port),
-                        "--quiet",
-                        "--endpoints",
-                        "endpoints.yml",
-                        "--credentials",
-                        "credentials.yml",
-                    ],
-                    cwd=config.PROJECT_ROOT,
-                    env=env,
-                )
+                return _shell(rasa_port, actions_port)
+            print("\nEmpathy Coach is ready.")
+            for line in startup_notes(f"http://127.0.0.1:{web_port}/"):
+                print(f"  {line}")
             print(
-                f"\nEmpathy Coach is running.\n"
                 f"  Conversation endpoint (REST): {stack.webhook}\n"
-                f"  Action server:                http://127.0.0.1:{actions_port}/health\n"
-                f"  Database:                     {config.database_url()}\n"
+                f"  Database:                     {masked(config.database_url())}\n"
                 f"  Logs:                         {stack.log_dir}\n"
-                "Play in a terminal with `make shell`. Press Ctrl-C to stop."
+                "Play in a terminal instead with `make shell`. Press Ctrl-C to stop."
             )
             _wait_until_interrupted(stack)
-    except StorageUnavailable as exc:
-        print(f"coach serve: {exc}", file=sys.stderr)
-        return 1
-    except RuntimeError as exc:
+    except (StorageUnavailable, RuntimeError) as exc:
         print(f"coach serve: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         pass
+    finally:
+        if web is not None:
+            web.shutdown()
     print("Stopped.")
     return 0
+
+
+def _shell(rasa_port: int, actions_port: int) -> int:
+    print(
+        "\nType your replies as the agent. Start with, for example:\n"
+        '  /start_scenario{"scenario": "late-express-delivery"}\n'
+        "Take a reply back with /rewind, end with /end_session, leave with /stop.\n"
+    )
+    return subprocess.call(
+        [
+            str(BIN / "rasa"),
+            "shell",
+            "-m",
+            str(MODEL),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(rasa_port),
+            "--quiet",
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+        ],
+        cwd=config.PROJECT_ROOT,
+        env=stack_env(rasa_port, actions_port),
+    )
 
 
 def _wait_until_interrupted(stack: Stack) -> None:

@@ -401,9 +401,16 @@ def _finish(state: SessionState) -> dict:
 
 
 def build_summary(state: SessionState) -> dict:
-    """Outcome, average scores, the mood curve and the session-level signals."""
+    """Outcome, average scores, the mood curve and the session-level signals.
+
+    Rewound and refused replies are left out: the customer never reacted to them.
+    """
     try:
-        turns = [t for t in repository.list_turns(state.session_id) if t.get("error") is None]
+        turns = [
+            t
+            for t in repository.list_turns(state.session_id)
+            if t.get("error") is None and not t.get("rewound")
+        ]
     except Exception:  # noqa: BLE001 - a summary without history is still a summary
         log.exception("could not read turns of %s", state.session_id)
         turns = []

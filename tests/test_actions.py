@@ -313,3 +313,69 @@ def test_assessment_mode_has_no_rewind():
     conv.say("Sorry about that.", "apologise")
     custom = custom_of(conv.run(ActionRewind(), "/rewind", "rewind"))
     assert custom["notice"] == "rewind_unavailable" and custom["turn"] == 1
+
+
+def test_words_that_sound_like_commands_are_replies_inside_a_session():
+    conv = Conversation()
+    conv.start()
+    session_id = conv.slots["session_id"]
+    for action, text, intent in [
+        (
+            ActionEndSession(),
+            "I'm done with the excuses, let me finish sorting this for you.",
+            "end_session",
+        ),
+        (
+            ActionStartScenario(),
+            "Let's start again from the beginning: what happened?",
+            "start_scenario",
+        ),
+    ]:
+        latest_ranking = [
+            {"name": intent, "confidence": 0.6},
+            {"name": "ask_details", "confidence": 0.3},
+        ]
+        conv.events.append({"event": "user", "text": text})
+        latest = {
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.6},
+            "intent_ranking": latest_ranking,
+            "entities": [],
+            "message_id": uuid.uuid4().hex,
+            "metadata": {"trainee": "tess"},
+        }
+        tracker = Tracker(
+            conv.sender,
+            dict(conv.slots),
+            latest,
+            list(conv.events),
+            False,
+            None,
+            {},
+            "action_listen",
+        )
+        dispatcher = CollectingDispatcher()
+        for event in asyncio.run(action.run(dispatcher, tracker, {})):
+            if event["event"] == "slot":
+                conv.slots[event["name"]] = event["value"]
+        custom = custom_of(dispatcher.messages)
+        assert custom["outcome"] is None and custom["scores"] is not None
+        assert custom["move"] == "ask_details"
+    assert conv.slots["session_id"] == session_id
+    assert [t["trainee_text"][:10] for t in repository.list_turns(session_id)] == [
+        "I'm done w",
+        "Let's star",
+    ]
+
+
+def test_web_replies_are_never_commands_even_with_a_slash():
+    from actions.actions import ActionRewind
+
+    conv = Conversation()
+    conv.start()
+    conv.say("Sorry about that.", "apologise")
+    messages = conv.run(
+        ActionRewind(), "/rewind", "rewind", metadata={"trainee": "tess", "kind": "reply"}
+    )
+    custom = custom_of(messages)
+    assert custom.get("notice") != "rewound" and custom["turn"] == 2
