@@ -166,39 +166,35 @@ def turn(
         return _notice(
             state, "Your reply was empty: type what you would say to the customer.", "empty_message"
         )
+    refusal = None
+    limit = config.max_message_chars()
     if state.over:
-        _store(
-            state,
-            text=text,
-            move=move,
-            move_confidence=move_confidence,
-            message_id=message_id,
-            error=f"sent after the session ended ({state.outcome})",
-            turn_index=state.turn + 1,
-        )
-        return _notice(
-            state,
+        refusal = (
+            f"sent after the session ended ({state.outcome})",
             f"This session is over ({state.outcome}). Start a new scenario "
             "or send /end_session for the summary.",
             "session_over",
         )
-    limit = config.max_message_chars()
-    if len(text) > limit:
+    elif len(text) > limit:
+        refusal = (
+            f"message too long ({len(text)} characters, limit {limit}); not scored",
+            f"That reply is {len(text)} characters long; the limit is {limit}. It was saved "
+            "but not scored: please send a shorter reply.",
+            "message_too_long",
+        )
+    if refusal:
+        # Kept, with why it was refused, as another attempt at the next turn.
+        error, message, kind = refusal
         _store(
             state,
             text=text,
             move=move,
             move_confidence=move_confidence,
             message_id=message_id,
-            error=f"message too long ({len(text)} characters, limit {limit}); not scored",
+            error=error,
             turn_index=state.turn + 1,
         )
-        return _notice(
-            state,
-            f"That reply is {len(text)} characters long; the limit is "
-            f"{limit}. It was saved but not scored: please send a shorter reply.",
-            "message_too_long",
-        )
+        return _notice(state, message, kind)
 
     started = time.perf_counter()
     snapshot = state.to_dict()
