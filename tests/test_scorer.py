@@ -593,3 +593,21 @@ def test_acknowledgment_survives_bad_attitude(reply):
 )
 def test_negated_denying_sarcastic_acknowledgment_still_fails(reply):
     assert decide(DOUBLE, reply)["acknowledgment"] == 0
+
+
+def test_batched_tip_phrases_match_single_parse():
+    """score_many parses the customer messages its tips name in one batch (speed); the
+    tips must read the same as when score() parses each message on its own."""
+    from coach.scoring import tips
+
+    items = [
+        ("The technician never turned up and I took the day off!", "What is your order number?"),
+        ("My replacement wardrobe arrived cracked AGAIN. Unbelievable.", "Please send a photo."),
+        ("I've been charged twice for the delivery and nobody answers!", "Ok."),
+    ]
+    tips.problem_phrase.cache_clear()
+    batch = [s.tips for s in score_many(items)]
+    tips.problem_phrase.cache_clear()
+    single = [score(*it).tips for it in items]
+    assert batch == single
+    assert any("(the " in t for ts in batch for t in ts)

@@ -11,7 +11,7 @@ from .customer import CustomerInfo, analyse_customer
 from .features import Analysis, Hit, analyse
 from .nlp import get_nlp
 from .normalize import Normalised, normalise
-from .tips import make_tips
+from .tips import make_tips, prefetch_problem_phrases
 from .types import DIMENSIONS, HistoryItem, Score, Span
 
 SCORER_VERSION = "2026.11-3"
@@ -128,9 +128,21 @@ def _fallback(dim: str, value: float, doc: Doc, norm: Normalised) -> Span | None
 
 
 def _score_doc(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Score:
+    return _finish(*_analyse_doc(doc, norm, cust))
+
+
+def _analyse_doc(doc: Doc, norm: Normalised, cust: CustomerInfo) -> tuple:
     a = analyse(doc, norm, cust)
     scores = probabilities(a.features)
-    evidence = _evidence(a, doc, norm, scores)
+    return a, scores, _evidence(a, doc, norm, scores), cust
+
+
+def _needs_phrase(scores: dict[str, float], cust: CustomerInfo) -> bool:
+    """Whether make_tips will ask for problem_phrase(cust.text)."""
+    return scores["acknowledgment"] < 0.5 and cust.emotional
+
+
+def _finish(a: Analysis, scores: dict[str, float], evidence, cust: CustomerInfo) -> Score:
     tips = make_tips(scores, a, cust, a.remedy)
     return Score(
         acknowledgment=scores["acknowledgment"],
@@ -180,4 +192,9 @@ def score_many(items: Iterable[tuple], batch_size: int = 64) -> list[Score]:
     custs = [analyse_customer(c, _history_customer_texts(h)) for c, _, h in items]
     nlp = get_nlp()
     docs = nlp.pipe((n.text for n in norms), batch_size=batch_size)
-    return [_score_doc(doc, n, c) for doc, n, c in zip(docs, norms, custs, strict=False)]
+    parts = [_analyse_doc(doc, n, c) for doc, n, c in zip(docs, norms, custs, strict=False)]
+    # the customer messages the tips will name: parsed in one batch, not one by one
+    prefetch_problem_phrases(
+        [p[3].text for p in parts if _needs_phrase(p[1], p[3])], batch_size=batch_size
+    )
+    return [_finish(*p) for p in parts]

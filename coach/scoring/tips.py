@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from .customer import CustomerInfo
 from .features import Analysis
 from .lexicon import EMOTION_LEMMAS, NUMBER_WORDS
@@ -127,16 +125,55 @@ def make_tips(scores: dict[str, float], a: Analysis, cust: CustomerInfo, remedy:
     return tips[:3]
 
 
-@lru_cache(maxsize=1024)
+_PHRASES: dict[str, str | None] = {}
+_PHRASES_MAX = 1024
+
+
 def problem_phrase(customer: str) -> str | None:
     """What the customer is upset about, as a short noun phrase ("laptop", "express delivery").
 
     Parsed only when a tip needs it (the scoring path tokenises the customer message
     without tagging, for speed), so the tip names a real thing, not a stray word.
+    `score_many` parses the messages its tips need in one `nlp.pipe` batch first
+    (`prefetch_problem_phrases`); a single `score` parses here.
     """
-    if not customer.strip():
-        return None
-    for chunk in get_nlp()(customer).noun_chunks:
+    try:
+        return _PHRASES[customer]
+    except KeyError:
+        pass
+    out = _phrase_of(get_nlp()(customer)) if customer.strip() else None
+    _remember(customer, out)
+    return out
+
+
+def prefetch_problem_phrases(customers, batch_size: int = 64) -> None:
+    """Parse, in one batch, the customer messages whose phrase is not known yet."""
+    todo = list(dict.fromkeys(c for c in customers if c not in _PHRASES))
+    if not todo:
+        return
+    texts = [c for c in todo if c.strip()]
+    for c in todo:
+        if not c.strip():
+            _remember(c, None)
+    for c, doc in zip(texts, get_nlp().pipe(texts, batch_size=batch_size), strict=True):
+        _remember(c, _phrase_of(doc))
+
+
+def _remember(customer: str, phrase: str | None) -> None:
+    if len(_PHRASES) >= _PHRASES_MAX:
+        _PHRASES.pop(next(iter(_PHRASES)))
+    _PHRASES[customer] = phrase
+
+
+def _clear() -> None:
+    _PHRASES.clear()
+
+
+problem_phrase.cache_clear = _clear  # type: ignore[attr-defined]
+
+
+def _phrase_of(doc) -> str | None:
+    for chunk in doc.noun_chunks:
         root = chunk.root
         lemma = root.lemma_.lower()
         if (
