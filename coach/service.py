@@ -109,8 +109,6 @@ def start(
     except ScenarioError as exc:
         return _notice(current, f"Scenario {scenario_id!r} is broken: {exc}", "broken_scenario")
 
-    if current and not current.over:
-        end(current)
     try:
         session_id = repository.start_session(
             trainee=trainee,
@@ -133,6 +131,8 @@ def start(
             "unavailable. Please try again in a moment.",
             "storage_error",
         )
+    if current and not current.over:
+        end(current)  # only once the new session exists: a refused start changes nothing
     state = engine.open_session(scenario, session_id=session_id, trainee=trainee, mode=mode)
     persona = scenario.persona
     return Reply(

@@ -379,3 +379,20 @@ def test_web_replies_are_never_commands_even_with_a_slash():
     )
     custom = custom_of(messages)
     assert custom.get("notice") != "rewound" and custom["turn"] == 2
+
+
+def test_a_refused_new_start_leaves_the_running_session_alone(monkeypatch):
+    from coach.storage.db import StorageUnavailable
+
+    conv = Conversation()
+    conv.start()
+    first = conv.slots["session_id"]
+
+    def down(**kwargs):
+        raise StorageUnavailable("database at sqlite:///x is unreachable")
+
+    monkeypatch.setattr(repository, "start_session", down)
+    custom = custom_of(conv.start("missed-technician"))
+    assert custom["notice"] == "storage_error"
+    assert conv.slots["session_id"] == first and conv.slots["outcome"] is None
+    assert repository.get_session(first)["outcome"] is None, "the old session is still open"
