@@ -215,6 +215,8 @@ def turn(
     except Exception as exc:  # noqa: BLE001 - the reply is stored whatever happens
         log.exception("customer reply failed")
         errors.append(f"customer reply failed: {exc!r}")
+        state = SessionState.from_dict(snapshot)  # undo a half-applied turn
+    evidence = score.to_dict()["evidence"] if score else None
     latency_ms = (time.perf_counter() - started) * 1000.0
     turn_index = state.turn if result else state.turn + 1
     storage_error = _store(
@@ -227,6 +229,7 @@ def turn(
         turn_index=turn_index,
         customer_text=customer_text,
         score=score,
+        evidence=evidence,
         before=before,
         after=state.frustration if result else None,
         reply=result.customer_text if result else None,
@@ -247,7 +250,7 @@ def turn(
     extra = {
         "move": move,
         "scores": _scores(score),
-        "evidence": score.to_dict()["evidence"] if score else None,
+        "evidence": evidence,
         "tips": score.tips if score else [],
         "remedy_offered": state.remedy_offered,
         "frustration_before": round(before, 1),
@@ -321,6 +324,7 @@ def _store(
     turn_index: int,
     customer_text: str | None = None,
     score: Score | None = None,
+    evidence: dict | None = None,
     before: float | None = None,
     after: float | None = None,
     reply: str | None = None,
@@ -341,7 +345,7 @@ def _store(
         acknowledgment=score.acknowledgment if score else None,
         validation=score.validation if score else None,
         calm_tone=score.calm_tone if score else None,
-        evidence=score.to_dict()["evidence"] if score else None,
+        evidence=evidence,
         tips=score.tips if score else None,
         remedy_offered=remedy,
         customer_reply=reply,

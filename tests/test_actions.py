@@ -396,3 +396,22 @@ def test_a_refused_new_start_leaves_the_running_session_alone(monkeypatch):
     assert custom["notice"] == "storage_error"
     assert conv.slots["session_id"] == first and conv.slots["outcome"] is None
     assert repository.get_session(first)["outcome"] is None, "the old session is still open"
+
+
+def test_a_failed_customer_answer_keeps_the_turn_and_the_state(monkeypatch):
+    from coach import lines
+
+    conv = Conversation()
+    conv.start()
+    before = dict(conv.slots)
+
+    def broken_say(*args, **kwargs):
+        raise KeyError("moods.angry")
+
+    monkeypatch.setattr(lines, "say", broken_say)
+    custom = custom_of(conv.say("I'm sorry your laptop is late.", "apologise"))
+    assert custom["notice"] == "reply_failed" and custom["turn"] == 0
+    assert conv.slots == before
+    (turn,) = repository.list_turns(conv.slots["session_id"])
+    assert turn["turn_index"] == 1 and "customer reply failed" in turn["error"]
+    assert turn["trainee_text"] == "I'm sorry your laptop is late."
