@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .calibration import WEIGHTS_PATH, apply_rules
+from .calibration import HOSTILE_FEATURES, WEIGHTS_PATH, apply_rules
 from .types import DIMENSIONS
 
 DEV_PATH = Path(__file__).resolve().parents[2] / "tests" / "data" / "replies_dev.jsonl"
@@ -62,13 +62,7 @@ FEATURES = {
         "tone_dismiss",
     ],
     "calm_tone": [
-        "tone_shout",
-        "tone_order",
-        "tone_sarcasm",
-        "tone_defensive",
-        "tone_blame",
-        "tone_threat",
-        "tone_dismiss",
+        *HOSTILE_FEATURES,
         "tone_boundary",
         "minimise",
         "policy",
