@@ -77,6 +77,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return serve(shell=args.shell)
 
 
+def _cmd_demo_data(args: argparse.Namespace) -> int:
+    from coach.demo_data import main as demo_main
+
+    argv = ["--sessions", str(args.sessions), "--seed", str(args.seed)]
+    return demo_main(argv)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coach", description="Empathy Coach")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -108,6 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="web app accounts: add NAME [--role trainee|trainer] [--password-stdin] "
         "| passwd NAME | list",
     )
+
+    p = sub.add_parser(
+        "demo-data", help="fill the database with realistic demo sessions (real scorer)"
+    )
+    p.add_argument("--sessions", type=int, default=200, help="how many sessions (default 200)")
+    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p.set_defaults(func=_cmd_demo_data)
 
     p = sub.add_parser(
         "serve", help="start the web app, the action server and Rasa (what `make run` does)"

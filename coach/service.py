@@ -414,13 +414,22 @@ def build_summary(state: SessionState) -> dict:
     except Exception:  # noqa: BLE001 - a summary without history is still a summary
         log.exception("could not read turns of %s", state.session_id)
         turns = []
+    signals = scoring.session_signals([t["trainee_text"] for t in turns]) if turns else {}
+    return summarise(state, turns, signals)
+
+
+def summarise(state: SessionState, turns: list[dict], signals: dict) -> dict:
+    """The summary of a session from its counted turns (stored rows or in-memory dicts).
+
+    Separate from the database read so bulk writers (coach demo-data) build the very
+    same summary without reading every session back.
+    """
     averages = {}
     for dim in DIMENSIONS:
         values = [t[dim] for t in turns if t.get(dim) is not None]
         averages[dim] = round(sum(values) / len(values), 3) if values else None
     curve = [turns[0]["frustration_before"]] if turns else [round(state.frustration, 2)]
     curve += [t["frustration_after"] for t in turns if t.get("frustration_after") is not None]
-    signals = scoring.session_signals([t["trainee_text"] for t in turns]) if turns else {}
     tips: list[str] = []
     for t in turns:
         for tip in t.get("tips") or []:

@@ -48,6 +48,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 OWN_TABLES = {"trainees", "scenario_versions", "sessions", "turns"}
 # The web app's accounts and conversations ship in the same migration chain.
 WEB_TABLES = {"users", "web_conversations"}
+REVIEW_TABLES = {"overrides"}  # trainer corrections of machine scores
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -117,7 +118,8 @@ def test_migrating_a_fresh_sqlite_file_creates_the_tables(tmp_path: Path) -> Non
     upgrade(url)
     upgrade(url)  # idempotent
     inspector = sa.inspect(get_engine(url))
-    assert OWN_TABLES | WEB_TABLES | {"alembic_version"} == set(inspector.get_table_names())
+    expected = OWN_TABLES | WEB_TABLES | REVIEW_TABLES | {"alembic_version"}
+    assert expected == set(inspector.get_table_names())
     session_indexes = {tuple(ix["column_names"]) for ix in inspector.get_indexes("sessions")}
     for column in ("trainee_id", "scenario_version_id", "scenario_id", "started_at", "outcome"):
         assert (column,) in session_indexes

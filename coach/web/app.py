@@ -68,6 +68,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from coach.web.views import bp
 
     app.register_blueprint(bp)
+    from coach.web.review import bp as review_bp
+
+    app.register_blueprint(review_bp)
     app.before_request(_before_request)
     app.after_request(security.security_headers)
     app.jinja_env.globals["csrf_token"] = security.csrf_token
