@@ -12,13 +12,13 @@ export COACH_DATABASE_URL ?= sqlite:///$(CURDIR)/coach.db
 export COACH_RASA_PORT ?= 5005
 export COACH_ACTIONS_PORT ?= 5055
 
-.PHONY: help setup browser train run shell test test-fast lint format validate bench-scorer bench-nlu clean
+.PHONY: help setup browser train run shell test test-fast lint format validate bench-scorer bench-nlu bench-review clean
 
 help:
 	@echo "make run        set up, train if needed, start the bot (REST on 127.0.0.1:$(COACH_RASA_PORT))"
 	@echo "make shell      set up, train if needed, play in the terminal (rasa shell)"
 	@echo "make test       set up, then the whole test suite"
-	@echo "make bench-scorer / bench-nlu   accuracy and speed figures (written to results/)"
+	@echo "make bench-scorer / bench-nlu / bench-review   figures written to results/"
 
 # The venv is rebuilt from scratch when the lock changes, so it never drifts from it.
 # --no-deps/--ignore-requires-python: Rasa 3.6 declares Python <3.11; the lock is complete.
@@ -88,6 +88,11 @@ bench-scorer: $(STAMP)
 	$(BIN)/python benchmarks/bench_scorer.py --out results/bench-scorer.json
 	$(BIN)/python benchmarks/bench_scorer.py --split holdout2 --skip-speed \
 		--out results/bench-scorer-holdout2.json
+
+# Builds a 10,000-session database with coach demo-data (about 1.5 min), then times pages.
+bench-review: $(STAMP)
+	@mkdir -p results
+	$(BIN)/python benchmarks/bench_review.py --out results/bench-review.json
 
 bench-nlu: $(STAMP)
 	@mkdir -p results
