@@ -245,11 +245,11 @@ def test_turn_whose_scoring_failed_is_stored_and_exported(url: str) -> None:
 
 def test_span_objects_in_evidence_are_stored_as_plain_json(url: str) -> None:
     sid = _start(url)
-    evidence = {"acknowledgment": [Span(start=0, end=6, text="I hear", why="names it")]}
+    evidence = {"acknowledgment": [Span(start=0, end=6, text="I hear", why="names it", effect=1)]}
     record_turn(_turn(sid, 1, evidence=evidence, remedy_offered=True), url=url)
     [stored] = list_turns(sid, url=url)
     assert stored["evidence"] == {
-        "acknowledgment": [{"start": 0, "end": 6, "text": "I hear", "why": "names it"}]
+        "acknowledgment": [{"start": 0, "end": 6, "text": "I hear", "why": "names it", "effect": 1}]
     }
     assert stored["remedy_offered"] is True
 

@@ -555,3 +555,19 @@ def test_chat_works_without_script(app, ana):
     ended = ana.post(f"/chat/{conversation}/end", data=form)
     assert ended.status_code == 303 and ended.headers["Location"].startswith("/scorecard/")
     assert ana.get(ended.headers["Location"]).status_code == 200
+
+
+def test_highlights_follow_each_spans_own_effect():
+    from coach.web.scorecard import evidence_view
+
+    text = "Well, it's not a big deal, it will arrive eventually."
+    evidence = {
+        "acknowledgment": [{"start": 35, "end": 41, "text": "arrive", "why": "x", "effect": 1}],
+        "validation": [
+            {"start": 11, "end": 25, "text": "not a big deal", "why": "y", "effect": -1}
+        ],
+    }
+    view = evidence_view(text, evidence, {"acknowledgment": 0.1, "validation": 0.0})
+    marks = {seg["text"]: seg["marks"] for seg in view["segments"] if seg["marks"]}
+    assert marks["arrive"] == [{"dim": "acknowledgment", "positive": True}]
+    assert marks["not a big deal"] == [{"dim": "validation", "positive": False}]

@@ -48,7 +48,8 @@ def _to_span(h: Hit, doc: Doc, norm: Normalised) -> Span | None:
     text = norm.original[s:e]
     if not text.strip():
         return None
-    return Span(start=s, end=e, text=text, why=_why(h, text))
+    effect = h.direction if h.weight else 0  # weight 0: negated/sarcastic/taken back
+    return Span(start=s, end=e, text=text, why=_why(h, text), effect=effect)
 
 
 def _why(h: Hit, text: str) -> str:
@@ -124,7 +125,10 @@ def _fallback(dim: str, value: float, doc: Doc, norm: Normalised) -> Span | None
     text = norm.original[s:e]
     if not text.strip():
         return None
-    return Span(start=s, end=e, text=text, why=_FALLBACK_WHY[(dim, value >= 0.5)])
+    present = value >= 0.5
+    return Span(
+        start=s, end=e, text=text, why=_FALLBACK_WHY[(dim, present)], effect=1 if present else -1
+    )
 
 
 def _score_doc(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Score:

@@ -15,6 +15,9 @@ class Span:
     end: int
     text: str
     why: str
+    # +1: these words support the dimension; -1: they count against it; 0: context only
+    # (e.g. a phrase taken back by "but", or negated), so a highlight can say which way.
+    effect: int = 0
 
 
 @dataclass(frozen=True)

@@ -54,11 +54,15 @@ def evidence_view(text: str, evidence: dict | None, scores: dict | None) -> dict
                 continue
             why = str(item.get("why") or "")
             whole = (end - start) >= WHOLE_REPLY * core
+            # The scorer says which way each span points; turns stored before it did
+            # fall back to the dimension's overall result.
+            effect = item.get("effect")
+            good = effect > 0 if isinstance(effect, int) and effect else positive
             reasons[dim].append(
-                {"text": text[start:end], "why": why, "whole": whole, "positive": positive}
+                {"text": text[start:end], "why": why, "whole": whole, "positive": good}
             )
             if end > start and not whole:
-                spans.append({"start": start, "end": end, "dim": dim, "positive": positive})
+                spans.append({"start": start, "end": end, "dim": dim, "positive": good})
     cuts = sorted({0, n, *(s["start"] for s in spans), *(s["end"] for s in spans)})
     segments: list[dict[str, Any]] = []
     for a, b in zip(cuts, cuts[1:], strict=False):
