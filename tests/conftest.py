@@ -62,3 +62,35 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+# --- web app (coach/web): the Flask app with test accounts and a fake bot ----------
+
+
+@pytest.fixture
+def bot():
+    """A stand-in for Rasa's REST channel that runs the real coach.service."""
+    from tests.browser.fakebot import FakeBot
+
+    return FakeBot()
+
+
+@pytest.fixture
+def app(db_url, monkeypatch, bot):
+    """The web app on a fresh database with trainees ana, ben and trainer tina."""
+    from coach.web import accounts, create_app
+    from tests.browser.fakebot import PASSWORD
+
+    monkeypatch.setenv("COACH_DATABASE_URL", db_url)
+    monkeypatch.setenv("COACH_SEED", "3")
+    monkeypatch.delenv("COACH_COOKIE_SECURE", raising=False)
+    for name, role in (("ana", "trainee"), ("ben", "trainee"), ("tina", "trainer")):
+        accounts.create_user(name, PASSWORD, role, url=db_url)
+    return create_app(
+        {
+            "DATABASE_URL": db_url,
+            "RASA_CLIENT": bot,
+            "SECRET_KEY": "test-secret-" + "x" * 40,
+            "TESTING": True,
+        }
+    )

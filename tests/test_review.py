@@ -20,11 +20,12 @@ from coach.scoring import SCORER_VERSION
 from coach.storage import repository
 from coach.storage.db import get_engine
 from coach.storage.models import CoachSession
-from coach.web import accounts, create_app, overrides
+from coach.web import accounts, overrides
 from coach.web.overrides import cohen_kappa
-from tests.browser.fakebot import FakeBot
+from tests.browser.fakebot import (
+    PASSWORD,
+)
 
-PASSWORD = "correct horse battery"
 SCENARIO = "late-express-delivery"
 
 PAGES = (
@@ -38,28 +39,6 @@ PAGES = (
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture
-def bot() -> FakeBot:
-    return FakeBot()
-
-
-@pytest.fixture
-def app(db_url, monkeypatch, bot):
-    monkeypatch.setenv("COACH_DATABASE_URL", db_url)
-    monkeypatch.setenv("COACH_SEED", "3")
-    monkeypatch.delenv("COACH_COOKIE_SECURE", raising=False)
-    for name, role in (("ana", "trainee"), ("ben", "trainee"), ("tina", "trainer")):
-        accounts.create_user(name, PASSWORD, role, url=db_url)
-    return create_app(
-        {
-            "DATABASE_URL": db_url,
-            "RASA_CLIENT": bot,
-            "SECRET_KEY": "test-secret-" + "x" * 40,
-            "TESTING": True,
-        }
-    )
 
 
 def csrf(client) -> str:

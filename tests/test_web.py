@@ -23,10 +23,10 @@ from coach.storage.db import get_engine
 from coach.web import accounts, create_app, security
 from coach.web.models import WEB_TABLES, WebBase
 from coach.web.rasa import NEUTRALISER, display_text, neutralise
-from tests.browser.fakebot import FakeBot
+from tests.browser.fakebot import PASSWORD
 
 SCENARIO = "late-express-delivery"
-PASSWORD = "correct horse battery"
+
 GOOD_REPLY = (
     "I'm so sorry. You paid for express delivery, the laptop is three days late and you've "
     "had to contact us three times. That's exhausting, and you have every right to be angry."
@@ -35,29 +35,6 @@ BAD_REPLY = "Calm down, it's only a laptop."
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture
-def bot() -> FakeBot:
-    return FakeBot()
-
-
-@pytest.fixture
-def app(db_url, monkeypatch, bot):
-    monkeypatch.setenv("COACH_DATABASE_URL", db_url)
-    monkeypatch.setenv("COACH_SEED", "3")
-    monkeypatch.delenv("COACH_COOKIE_SECURE", raising=False)
-    for name, role in (("ana", "trainee"), ("ben", "trainee"), ("tina", "trainer")):
-        accounts.create_user(name, PASSWORD, role, url=db_url)
-    app = create_app(
-        {
-            "DATABASE_URL": db_url,
-            "RASA_CLIENT": bot,
-            "SECRET_KEY": "test-secret-" + "x" * 40,
-            "TESTING": True,
-        }
-    )
-    return app
 
 
 def csrf(client) -> str:

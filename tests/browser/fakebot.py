@@ -16,6 +16,8 @@ from coach import service
 from coach.session import SessionState
 from coach.web.rasa import BotTimeout, BotUnavailable
 
+PASSWORD = "correct horse battery"  # every test account's password
+
 
 @dataclass
 class Conversation:
