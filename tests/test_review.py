@@ -22,9 +22,7 @@ from coach.storage.db import get_engine
 from coach.storage.models import CoachSession
 from coach.web import accounts, overrides
 from coach.web.overrides import cohen_kappa
-from tests.browser.fakebot import (
-    PASSWORD,
-)
+from tests.browser.fakebot import PASSWORD, csrf, login
 
 SCENARIO = "late-express-delivery"
 
@@ -39,20 +37,6 @@ PAGES = (
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-def csrf(client) -> str:
-    with client.session_transaction() as s:
-        if "csrf" not in s:
-            s["csrf"] = "seeded-token-for-tests"
-        return s["csrf"]
-
-
-def login(client, username: str, password: str = PASSWORD):
-    client.get("/login")
-    return client.post(
-        "/login", data={"username": username, "password": password, "csrf_token": csrf(client)}
-    )
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from coach.storage.db import get_engine
 from coach.web import accounts, create_app, security
 from coach.web.models import WEB_TABLES, WebBase
 from coach.web.rasa import NEUTRALISER, display_text, neutralise
-from tests.browser.fakebot import PASSWORD
+from tests.browser.fakebot import PASSWORD, csrf, login
 
 SCENARIO = "late-express-delivery"
 
@@ -35,21 +35,6 @@ BAD_REPLY = "Calm down, it's only a laptop."
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-def csrf(client) -> str:
-    with client.session_transaction() as s:
-        if "csrf" not in s:
-            s["csrf"] = "seeded-token-for-tests"
-        return s["csrf"]
-
-
-def login(client, username: str, password: str = PASSWORD):
-    client.get("/login")
-    return client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": csrf(client)},
-    )
 
 
 @pytest.fixture

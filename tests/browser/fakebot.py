@@ -19,6 +19,22 @@ from coach.web.rasa import BotTimeout, BotUnavailable
 PASSWORD = "correct horse battery"  # every test account's password
 
 
+def csrf(client) -> str:
+    """The CSRF token of a Flask test client's session (seeded if the app set none yet)."""
+    with client.session_transaction() as s:
+        if "csrf" not in s:
+            s["csrf"] = "seeded-token-for-tests"
+        return s["csrf"]
+
+
+def login(client, username: str, password: str = PASSWORD):
+    client.get("/login")
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf(client)},
+    )
+
+
 @dataclass
 class Conversation:
     state: SessionState | None = None
