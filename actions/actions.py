@@ -14,6 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from coach import service
+from coach.message_ids import client_message_key
 from coach.scoring.nlp import get_nlp
 from coach.session import SessionState
 
@@ -89,6 +90,16 @@ def is_command(tracker: Tracker) -> bool:
     return (tracker.latest_message.get("text") or "").lstrip().startswith("/")
 
 
+def message_id_of(tracker: Tracker) -> str | None:
+    """A client's own message id (metadata "message_id") makes a resend safe; see
+    coach.message_ids. Without one, Rasa's id still makes Rasa's own retries safe."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    client_id = metadata.get("message_id") if isinstance(metadata, dict) else None
+    if isinstance(client_id, str) and client_id.strip():
+        return client_message_key(tracker.sender_id, client_id)
+    return tracker.latest_message.get("message_id")
+
+
 def move_of(message: dict) -> str:
     """The trainee's move: the best-ranked intent that is not a control intent."""
     ranking = message.get("intent_ranking") or [message.get("intent") or {}]
@@ -151,7 +162,7 @@ class ActionCustomerTurn(Action):
             text=message.get("text") or "",
             move=move,
             move_confidence=(message.get("intent") or {}).get("confidence"),
-            message_id=message.get("message_id"),
+            message_id=message_id_of(tracker),
             history=history_of(tracker),
         )
         return respond(dispatcher, reply)

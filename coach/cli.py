@@ -77,6 +77,19 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return serve(shell=args.shell)
 
 
+def _cmd_web(args: argparse.Namespace) -> int:
+    from coach.web.app import serve_web
+
+    serve_web(args.host, args.port, rasa_webhook=args.rasa_webhook)
+    return 0
+
+
+def _cmd_cluster(args: argparse.Namespace) -> int:
+    from coach.cluster import main as cluster_main
+
+    return cluster_main()
+
+
 def _cmd_demo_data(args: argparse.Namespace) -> int:
     from coach.demo_data import main as demo_main
 
@@ -128,6 +141,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--shell", action="store_true", help="play in the terminal (rasa shell)")
     p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser(
+        "web", help="only the web app (one process of a cluster, or on a machine of its own)"
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (8000)")
+    p.add_argument("--rasa-webhook", help="Rasa's REST webhook (default COACH_RASA_WEBHOOK)")
+    p.set_defaults(func=_cmd_web)
+
+    p = sub.add_parser(
+        "cluster",
+        help="PostgreSQL + Redis lock store + 2 Rasa, 2 action servers, 2 web apps behind "
+        "nginx (what `make run-cluster` does)",
+    )
+    p.set_defaults(func=_cmd_cluster)
     return parser
 
 

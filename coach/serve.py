@@ -15,12 +15,14 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from coach import config
+from coach.secrets import rasa_token
 from coach.storage.db import StorageUnavailable, masked, upgrade
 
 BIN = Path(sys.executable).parent
@@ -45,11 +47,26 @@ class Stack:
         return f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook"
 
 
-def stack_env(rasa_port: int, actions_port: int, database_url: str | None = None) -> dict:
+def stack_env(
+    rasa_port: int,
+    actions_port: int,
+    database_url: str | None = None,
+    actions_url: str | None = None,
+) -> dict:
+    """The environment every server process gets (endpoints.yml reads it).
+
+    ``actions_url`` replaces the single action server on ``actions_port`` (the cluster
+    points Rasa at the load balancer in front of several).
+    """
     env = dict(os.environ)
     env.update(
+        config.endpoint_env(
+            actions_url or f"http://127.0.0.1:{actions_port}/webhook",
+            database_url or config.database_url(),
+        )
+    )
+    env.update(
         RASA_TELEMETRY_ENABLED="false",
-        COACH_DATABASE_URL=database_url or config.database_url(),
         COACH_RASA_PORT=str(rasa_port),
         COACH_ACTIONS_PORT=str(actions_port),
         SANIC_HOST="127.0.0.1",  # rasa_sdk's action server binds here instead of 0.0.0.0
@@ -62,7 +79,47 @@ def stack_env(rasa_port: int, actions_port: int, database_url: str | None = None
     return env
 
 
-def _wait_for(url: str, proc: subprocess.Popen, name: str, log: Path, timeout: float) -> None:
+def actions_command(port: int) -> list[str]:
+    return [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(port)]
+
+
+def rasa_command(port: int) -> list[str]:
+    """Rasa on 127.0.0.1 only; its HTTP API (trackers, model) demands the token.
+
+    The REST channel (contract §2) stays open to whoever can reach 127.0.0.1 or the
+    load balancer: that is the conversation protocol, not the admin API.
+    """
+    return [
+        str(BIN / "rasa"),
+        "run",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-m",
+        str(MODEL),
+        "--credentials",
+        "credentials.yml",
+        "--endpoints",
+        "endpoints.yml",
+        "--enable-api",
+        "--auth-token",
+        rasa_token(),
+    ]
+
+
+def rasa_ready_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}/webhooks/rest/"
+
+
+def _wait_for(
+    url: str,
+    proc: subprocess.Popen,
+    name: str,
+    log: Path,
+    timeout: float,
+    ok_statuses: tuple[int, ...] = (200,),
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -70,8 +127,11 @@ def _wait_for(url: str, proc: subprocess.Popen, name: str, log: Path, timeout: f
             raise RuntimeError(f"{name} exited with status {proc.returncode}:\n{tail}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
+                if response.status in ok_statuses:
                     return
+        except urllib.error.HTTPError as exc:
+            if exc.code in ok_statuses:
+                return
         except OSError:
             pass
         time.sleep(0.5)
@@ -103,11 +163,7 @@ def running_stack(
     stack = Stack(rasa_port, actions_port, processes, log_dir)
     try:
         actions_log = log_dir / f"actions-{actions_port}.log"
-        actions = _spawn(
-            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(actions_port)],
-            env,
-            actions_log,
-        )
+        actions = _spawn(actions_command(actions_port), env, actions_log)
         processes.append(actions)
         _wait_for(
             f"http://127.0.0.1:{actions_port}/health",
@@ -120,32 +176,9 @@ def running_stack(
             if not MODEL.exists():
                 raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
             rasa_log = log_dir / f"rasa-{rasa_port}.log"
-            rasa = _spawn(
-                [
-                    str(BIN / "rasa"),
-                    "run",
-                    "-i",
-                    "127.0.0.1",
-                    "-p",
-                    str(rasa_port),
-                    "-m",
-                    str(MODEL),
-                    "--credentials",
-                    "credentials.yml",
-                    "--endpoints",
-                    "endpoints.yml",
-                ],
-                env,
-                rasa_log,
-            )
+            rasa = _spawn(rasa_command(rasa_port), env, rasa_log)
             processes.append(rasa)
-            _wait_for(
-                f"http://127.0.0.1:{rasa_port}/webhooks/rest/",
-                rasa,
-                "Rasa server",
-                rasa_log,
-                timeout,
-            )
+            _wait_for(rasa_ready_url(rasa_port), rasa, "Rasa server", rasa_log, timeout)
         yield stack
     finally:
         stop(processes)
@@ -180,6 +213,16 @@ def stop(processes: list[subprocess.Popen], grace: float = 10.0) -> None:
             proc.wait()
 
 
+def interrupt_on_sigterm() -> None:
+    """`kill` (SIGTERM) stops like Ctrl-C, so the servers in their own process groups
+    are stopped too instead of being left running without their parent."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def serve(shell: bool = False) -> int:
     """Foreground entry point: start everything, print where to go, stop on Ctrl-C.
 
@@ -193,6 +236,7 @@ def serve(shell: bool = False) -> int:
         f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
     )
     web = None
+    interrupt_on_sigterm()
     try:
         upgrade()
         if not shell:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from coach import config, scoring
 from coach import session as engine
@@ -19,6 +20,7 @@ from coach.scoring.types import DIMENSIONS, Score
 from coach.session import SessionState
 from coach.storage import repository
 from coach.storage.db import StorageUnavailable
+from coach.text import is_blank, storable
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +164,14 @@ def turn(
     """Score a trainee reply, let the customer react, store the turn."""
     if state is None:
         return _notice(None, f"No scenario is running yet. {scenario_menu()}", "no_session")
-    if not text or not text.strip():
+    replayed = _replay(state, message_id)
+    if replayed is not None:
+        return replayed
+    # Scored and stored as it will read back: a character no database can hold (an
+    # unpaired surrogate, NUL) would otherwise fail the scorer and the write, and the
+    # trainee would lose the turn.
+    text = storable(text)
+    if is_blank(text):
         return _notice(
             state, "Your reply was empty: type what you would say to the customer.", "empty_message"
         )
@@ -182,10 +191,12 @@ def turn(
             "but not scored: please send a shorter reply.",
             "message_too_long",
         )
+    else:
+        refusal = _rate_refusal(state)
     if refusal:
         # Kept, with why it was refused, as another attempt at the next turn.
         error, message, kind = refusal
-        _store(
+        storage_error = _store(
             state,
             text=text,
             move=move,
@@ -194,19 +205,28 @@ def turn(
             error=error,
             turn_index=state.turn + 1,
         )
-        return _notice(state, message, kind)
+        reply = _notice(state, message, kind)
+        if storage_error:  # "it was kept" would then be untrue: say so
+            reply.custom["storage_error"] = storage_error
+        return reply
 
     started = time.perf_counter()
     snapshot = state.to_dict()
     before = state.frustration
     customer_text = state.customer_line
-    errors: list[str] = []
+    errors: list[str] = []  # stored with the turn, for trainers and the logs
+    said: list[str] = []  # what the client is told: no exception details
     score: Score | None = None
+    if history:
+        # A refused oversized reply is still in Rasa's history; the customer never
+        # answered it, and the scorer must not spend seconds on 100 KB of it.
+        history = [h for h in history if len(str(h.get("text") or "")) <= limit]
     try:
         score = scoring.score(customer_text, text, history)
     except Exception as exc:  # noqa: BLE001 - any scorer failure must not lose the turn
         log.exception("scoring failed")
         errors.append(f"scoring failed: {exc!r}")
+        said.append("your reply could not be scored")
 
     result = None
     try:
@@ -215,6 +235,7 @@ def turn(
     except Exception as exc:  # noqa: BLE001 - the reply is stored whatever happens
         log.exception("customer reply failed")
         errors.append(f"customer reply failed: {exc!r}")
+        said.append("the customer could not answer")
         state = SessionState.from_dict(snapshot)  # undo a half-applied turn
     evidence = score.to_dict()["evidence"] if score else None
     latency_ms = (time.perf_counter() - started) * 1000.0
@@ -242,7 +263,7 @@ def turn(
             text="The customer could not answer because of an error on our side; your "
             "reply was saved. Please try again or start a new scenario.",
             custom=_payload(
-                state, system=True, notice="reply_failed", scores=_scores(score), error=errors[-1]
+                state, system=True, notice="reply_failed", scores=_scores(score), error=said[-1]
             ),
             state=state,
             changed=False,
@@ -256,8 +277,8 @@ def turn(
         "frustration_before": round(before, 1),
         "latency_ms": round(latency_ms, 1),
     }
-    if errors:
-        extra["error"] = "; ".join(errors)
+    if said:
+        extra["error"] = "; ".join(said)
     if storage_error:
         extra["storage_error"] = storage_error
     if state.over:
@@ -268,6 +289,76 @@ def turn(
         state=state,
         previous=snapshot if state.mode == "practice" and not state.over else None,
     )
+
+
+def _rate_refusal(state: SessionState) -> tuple[str, str, str] | None:
+    """A refusal when this trainee already sent COACH_RATE_LIMIT messages within
+    COACH_RATE_WINDOW seconds, else None.
+
+    Counted from the database (the trainee's stored turns in every session), not in
+    process memory, so the limit holds when several Rasa and action servers share the
+    work. It fails open: a broken setting or an unreadable database must not turn every
+    reply away (storing the turn reports its own error).
+    """
+    try:
+        limit, window = config.rate_limit(), config.rate_window()
+    except ValueError as exc:
+        log.error("rate limit not applied: %s", exc)
+        return None
+    if limit <= 0:
+        return None
+    since = datetime.now(UTC) - timedelta(seconds=window)
+    try:
+        sent = repository.count_trainee_turns_since(state.session_id, since)
+    except Exception:  # noqa: BLE001 - the reply still goes through
+        log.exception("rate limit not applied: could not count recent turns")
+        return None
+    if sent < limit:
+        return None
+    return (
+        f"rate limited ({sent} messages in the last {window} s, limit {limit}); not scored",
+        f"You are sending messages too fast (more than {limit} in {window} seconds). Please "
+        "slow down: your message was kept but not answered. Wait a moment, then send "
+        "your reply again.",
+        "rate_limited",
+    )
+
+
+def _replay(state: SessionState, message_id: str | None) -> Reply | None:
+    """The answer already given, when this message was stored *and* applied before.
+
+    A client that lost the answer (a server died after saving the conversation, a
+    timeout) resends the message under the same id. Scoring it again would move the
+    customer twice for one reply; instead the stored answer comes back and nothing
+    changes. A message stored but never applied to the state (the server died before
+    saving the conversation) is not a replay: it is played again and stored once.
+    """
+    if not message_id:
+        return None
+    try:
+        stored = repository.turn_by_message_id(message_id)
+    except Exception:  # noqa: BLE001 - without the check the turn is still stored once
+        log.exception("could not look up message %s", message_id)
+        return None
+    if (
+        stored is None
+        or stored["session_id"] != state.session_id
+        or stored["turn_index"] > state.turn
+        or stored["customer_reply"] is None
+    ):
+        return None
+    scored = stored["acknowledgment"] is not None
+    custom = _payload(
+        state,
+        turn=stored["turn_index"],
+        move=stored["move"],
+        scores={d: round(stored[d], 3) for d in DIMENSIONS} if scored else None,
+        evidence=stored["evidence"],
+        tips=stored["tips"] or [],
+        frustration_before=round(stored["frustration_before"], 1),
+        replayed=True,
+    )
+    return Reply(text=stored["customer_reply"], custom=custom, state=state, changed=False)
 
 
 def rewind(state: SessionState | None, previous: dict | None) -> Reply:
@@ -291,9 +382,9 @@ def rewind(state: SessionState | None, previous: dict | None) -> Reply:
         return _notice(state, "There is no reply to rewind yet.", "rewind_unavailable")
     try:
         repository.mark_rewound(state.session_id, state.turn)
-    except Exception as exc:  # noqa: BLE001 - the rewind itself still works
+    except Exception:  # noqa: BLE001 - the rewind itself still works
         log.exception("could not flag turn %s of %s as rewound", state.turn, state.session_id)
-        storage_error = f"the rewound reply could not be flagged: {exc}"
+        storage_error = "the rewound reply could not be flagged in the database"
     else:
         storage_error = None
     extra = {"system": True, "notice": "rewound", "customer_line": restored.customer_line}
@@ -354,9 +445,9 @@ def _store(
     )
     try:
         repository.record_turn(record)
-    except Exception as exc:  # noqa: BLE001 - tell the trainee, keep the conversation going
+    except Exception:  # noqa: BLE001 - tell the trainee, keep the conversation going
         log.exception("could not store turn %s of session %s", turn_index, state.session_id)
-        return f"your reply could not be saved: {exc}"
+        return "your reply could not be saved in the database (the server log says why)"
     return None
 
 
@@ -394,9 +485,9 @@ def _finish(state: SessionState) -> dict:
             summary=summary,
             signals=summary.get("signals"),
         )
-    except Exception as exc:  # noqa: BLE001
+    except Exception:  # noqa: BLE001
         log.exception("could not close session %s", state.session_id)
-        summary["storage_error"] = f"the session could not be closed in the database: {exc}"
+        summary["storage_error"] = "the session could not be closed in the database"
     return summary
 
 

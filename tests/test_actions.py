@@ -192,6 +192,19 @@ def test_empty_reply_is_refused_and_nothing_changes():
     assert repository.list_turns(conv.slots["session_id"]) == []
 
 
+def test_invisible_reply_is_empty_and_an_unstorable_character_costs_nothing():
+    conv = Conversation()
+    conv.start()
+    invisible = custom_of(conv.say("\u200b\u200d\ufeff\u2060 \u202e", "nlu_fallback"))
+    assert invisible["notice"] == "empty_message" and invisible["turn"] == 0
+    # A JSON "\\ud800" escape arrives as an unpaired surrogate: scored and kept anyway.
+    custom = custom_of(conv.say("I'm so sorry \ud800 the laptop is late.", "apologise"))
+    assert custom["scores"] is not None and "error" not in custom and "storage_error" not in custom
+    (turn,) = repository.list_turns(conv.slots["session_id"])
+    assert turn["trainee_text"] == "I'm so sorry \ufffd the laptop is late."
+    assert turn["acknowledgment"] is not None
+
+
 def test_oversized_reply_is_kept_but_not_scored(monkeypatch):
     monkeypatch.setenv("COACH_MAX_MESSAGE_CHARS", "200")
     conv = Conversation()
@@ -218,7 +231,7 @@ def test_scorer_failure_keeps_the_turn_and_the_conversation(monkeypatch):
     conv.start()
     messages = conv.say("Could you give me the order number?", "ask_details")
     custom = custom_of(messages)
-    assert custom["scores"] is None and "model exploded" in custom["error"]
+    assert custom["scores"] is None and custom["error"] == "your reply could not be scored"
     assert messages[-1]["text"], "the customer still answers"
     (turn,) = repository.list_turns(conv.slots["session_id"])
     assert turn["trainee_text"] == "Could you give me the order number?"
@@ -415,3 +428,39 @@ def test_a_failed_customer_answer_keeps_the_turn_and_the_state(monkeypatch):
     (turn,) = repository.list_turns(conv.slots["session_id"])
     assert turn["turn_index"] == 1 and "customer reply failed" in turn["error"]
     assert turn["trainee_text"] == "I'm sorry your laptop is late."
+
+
+def test_a_resent_message_is_stored_once_and_moves_the_customer_once(db_url):
+    """A client resends under its own id after losing the answer (server failover)."""
+    conv = Conversation()
+    conv.start()
+    text = "I'm so sorry, three days late on a laptop you need for work is awful."
+    meta = {"trainee": "tess", "message_id": "reply-1"}
+    first = custom_of(conv.run(ActionCustomerTurn(), text, "acknowledge", metadata=meta))
+    slots_after_first = dict(conv.slots)
+    again = custom_of(conv.run(ActionCustomerTurn(), text, "acknowledge", metadata=meta))
+    assert again["replayed"] is True
+    assert again["turn"] == first["turn"] == 1
+    assert again["scores"] == first["scores"]
+    assert again["frustration"] == first["frustration"]
+    assert conv.slots == slots_after_first  # the customer did not react twice
+    turns = repository.list_turns(first["session_id"], url=db_url)
+    assert [t["turn_index"] for t in turns] == [1]
+    # The next new message is turn 2, stored under its own id.
+    later = conv.run(
+        ActionCustomerTurn(),
+        "I've refunded the express fee.",
+        "offer_remedy",
+        metadata={"trainee": "tess", "message_id": "reply-2"},
+    )
+    assert custom_of(later)["turn"] == 2
+    assert len(repository.list_turns(first["session_id"], url=db_url)) == 2
+
+
+def test_the_same_client_id_in_another_conversation_is_another_message(db_url):
+    meta = {"trainee": "tess", "message_id": "reply-1"}
+    for _ in range(2):
+        conv = Conversation()
+        conv.start()
+        answer = custom_of(conv.run(ActionCustomerTurn(), "So sorry.", "apologise", metadata=meta))
+        assert answer["turn"] == 1 and "replayed" not in answer

@@ -266,6 +266,20 @@ def test_same_message_id_is_stored_once(url: str) -> None:
     assert [t["turn_index"] for t in list_turns(sid, url=url)] == [1, 2, 3]
 
 
+def test_characters_no_database_can_hold_never_cost_a_turn(url: str) -> None:
+    """An unpaired surrogate (a JSON "\\ud800" escape) cannot be encoded by either
+    driver, and PostgreSQL refuses NUL: both become U+FFFD, in names and texts alike."""
+    sid = _start(url, trainee="Ann \ud800", conversation_id="conv-\udfff-1")
+    record_turn(
+        _turn(sid, 1, trainee_text="sorry \ud83d and \x00 more", tips=["tip \udc00"]), url=url
+    )
+    [stored] = list_turns(sid, url=url)
+    assert stored["trainee_text"] == "sorry \ufffd and \ufffd more"
+    assert stored["tips"] == ["tip \ufffd"]
+    session = get_session(sid, url=url)
+    assert session["trainee"] == "Ann \ufffd" and session["conversation_id"] == "conv-\ufffd-1"
+
+
 def test_taken_attempt_raises_and_new_attempt_is_kept(url: str) -> None:
     sid = _start(url)
     record_turn(_turn(sid, 1), url=url)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Blueprint
+from markupsafe import escape
 
 from coach.storage import repository
 from coach.storage.db import get_engine
@@ -101,6 +102,15 @@ def test_repeated_failures_are_throttled(app):
     assert login(client, "ana").status_code == 429
 
 
+def test_guessing_across_many_usernames_from_one_client_is_throttled_too(app):
+    client = app.test_client()
+    for i in range(10):
+        assert login(client, f"guess{i}", "wrong password").status_code == 401
+    blocked = login(client, "ben")
+    assert blocked.status_code == 429 and "Too many failed attempts" in blocked.get_data(True)
+    assert login(app.test_client(), "ben").status_code == 429  # same address, new cookie
+
+
 def test_passwords_are_stored_hashed(app, db_url):
     with get_engine(db_url).connect() as conn:
         stored = conn.execute(sa.text("SELECT password_hash FROM users")).scalars().all()
@@ -166,6 +176,13 @@ def test_session_cookie_flags(app, monkeypatch, db_url, bot):
     monkeypatch.setenv("COACH_COOKIE_SECURE", "1")
     secure_app = create_app({"DATABASE_URL": db_url, "RASA_CLIENT": bot, "SECRET_KEY": "k" * 40})
     assert secure_app.config["SESSION_COOKIE_SECURE"] is True
+    behind_tls = secure_app.test_client()
+    behind_tls.environ_base["wsgi.url_scheme"] = "https"  # as a TLS proxy would pass it on
+    signed_in = login(behind_tls, "ana")
+    assert signed_in.status_code == 303
+    flags = [f.strip() for f in signed_in.headers["Set-Cookie"].split(";")]
+    assert flags[0].startswith("coach_session=")
+    assert {"Secure", "HttpOnly", "SameSite=Lax"} <= set(flags)
     page = client.get("/scenarios")
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     assert page.headers["X-Frame-Options"] == "DENY"
@@ -286,6 +303,25 @@ def test_empty_and_too_long_replies_get_a_clear_error_and_are_not_sent(app, ana,
     html = page.get_data(as_text=True)
     assert "limit is 40" in html and f">{long_text}</textarea>" in html
     assert len(bot.calls) == calls
+
+
+def test_a_trainee_over_the_rate_limit_gets_429_and_keeps_the_text(app, ana, monkeypatch):
+    monkeypatch.setenv("COACH_RATE_LIMIT", "2")
+    conversation = start(ana)
+    for _ in range(2):
+        assert say(ana, conversation, GOOD_REPLY).status_code == 200
+    response = say(ana, conversation, BAD_REPLY)
+    body = response.get_json()
+    assert response.status_code == 429 and body["error"] == "rate_limited"
+    assert "slow down" in body["message"] and "still in the box" in body["message"]
+    page = ana.post(f"/chat/{conversation}/send", data={"text": BAD_REPLY, "csrf_token": csrf(ana)})
+    assert page.status_code == 429
+    html = page.get_data(as_text=True)
+    assert "slow down" in html and f">{escape(BAD_REPLY)}</textarea>" in html
+    turns = repository.list_turns(session_of(app, conversation), url=app.config["DATABASE_URL"])
+    assert [t["trainee_text"] for t in turns] == [GOOD_REPLY, GOOD_REPLY, BAD_REPLY, BAD_REPLY]
+    for refused in turns[2:]:
+        assert refused["acknowledgment"] is None and refused["error"].startswith("rate limited")
 
 
 def test_bot_down_keeps_the_text_and_a_retry_works(app, ana, bot):

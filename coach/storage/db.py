@@ -20,6 +20,7 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.future import Connection, Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 
 from coach import config
 
@@ -121,6 +122,11 @@ def get_engine(url: str | None = None) -> Engine:
         if u.get_backend_name() == "sqlite":
             kwargs["connect_args"] = {"timeout": 30}
             if _is_sqlite_file(u):
+                # SQLAlchemy 1.4 opens and closes a file connection per session
+                # (NullPool); closing the last one checkpoints the WAL. A pool keeps
+                # connections open: this was a third of a stored turn's time.
+                kwargs["poolclass"] = QueuePool
+                kwargs["connect_args"]["check_same_thread"] = False
                 parent = Path(u.database or "").expanduser().resolve().parent
                 try:
                     parent.mkdir(parents=True, exist_ok=True)

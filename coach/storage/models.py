@@ -171,7 +171,12 @@ class Turn(Base):
     """
 
     __tablename__ = "turns"
-    __table_args__ = (sa.UniqueConstraint("session_id", "turn_index", "attempt"),)
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "turn_index", "attempt"),
+        # The per-trainee rate limit counts a trainee's recent turns session by session:
+        # with this index each session is one range seek, however long its history.
+        sa.Index("ix_turns_session_id_created_at", "session_id", "created_at"),
+    )
 
     id: Mapped[int] = sa.Column(sa.Integer, primary_key=True)
     session_id: Mapped[str] = sa.Column(

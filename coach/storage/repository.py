@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from coach.scenarios.model import ENDINGS
 from coach.storage.db import ensure_schema, session_scope
 from coach.storage.models import MODES, CoachSession, ScenarioVersion, Trainee, Turn, utcnow
+from coach.text import storable as storable_text
 
 EXPORT_BATCH_SIZE = 500
 
@@ -138,9 +139,8 @@ def _check_number(name: str, value: object, *, optional: bool = False) -> None:
 
 
 def _text(value: str | None) -> str | None:
-    """PostgreSQL text cannot hold NUL characters; SQLite can. Replace them on both,
-    so a stray NUL in a reply never loses the turn, and both databases agree."""
-    return None if value is None else value.replace("\x00", "\ufffd")
+    """Text as both databases can store it (see :func:`coach.text.storable`)."""
+    return None if value is None else storable_text(value)
 
 
 def _jsonable(value: Any) -> Any:
@@ -152,7 +152,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
+        return storable_text(value)
     return value
 
 
@@ -200,6 +200,10 @@ def start_session(
 
     Returns the new session's id (a uuid4 string).
     """
+    if isinstance(trainee, str):
+        trainee = storable_text(trainee)
+    if isinstance(conversation_id, str):
+        conversation_id = storable_text(conversation_id)
     _check_str("trainee", trainee, 200)
     _check_str("scenario_id", scenario_id, 100)
     _check_str("scenario_version", scenario_version, 64)
@@ -435,6 +439,13 @@ def get_session(session_id: str, url: str | None = None) -> dict[str, Any] | Non
         return None if row is None else _session_dict(row)
 
 
+def turn_by_message_id(message_id: str, url: str | None = None) -> dict[str, Any] | None:
+    """The turn stored for this message id (unique), or None."""
+    with _read(url) as s:
+        row = s.execute(select(Turn).where(Turn.message_id == message_id)).scalar_one_or_none()
+        return None if row is None else _turn_dict(row)
+
+
 def list_turns(session_id: str, url: str | None = None) -> list[dict[str, Any]]:
     """Every stored column of the session's turns, by turn_index then attempt."""
     with _read(url) as s:
@@ -444,6 +455,31 @@ def list_turns(session_id: str, url: str | None = None) -> list[dict[str, Any]]:
             .order_by(Turn.turn_index, Turn.attempt)
         ).scalars()
         return [_turn_dict(r) for r in rows]
+
+
+def count_trainee_turns_since(session_id: str, since: datetime, url: str | None = None) -> int:
+    """How many turns the trainee who owns ``session_id`` stored at or after ``since``,
+    over all their sessions (refused attempts included: every message sent counts).
+
+    The rate limit asks this on every reply; it is one query, answered from the
+    sessions' trainee index and the turns' (session_id, created_at) index, and it reads
+    the shared database, so it holds across several Rasa and action servers. 0 when the
+    session is unknown.
+    """
+    _check_str("session_id", session_id, 36)
+    if not isinstance(since, datetime):
+        raise ValueError(f"since must be a datetime, got {since!r}")
+    owner = select(CoachSession.trainee_id).where(CoachSession.id == session_id)
+    stmt = (
+        select(func.count(Turn.id))
+        .join(CoachSession, Turn.session_id == CoachSession.id)
+        .where(
+            CoachSession.trainee_id == owner.scalar_subquery(),
+            Turn.created_at >= _aware_utc(since),
+        )
+    )
+    with _read(url) as s:
+        return int(s.execute(stmt).scalar_one())
 
 
 def _export_dict(row: CoachSession) -> dict[str, Any]:

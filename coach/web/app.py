@@ -79,6 +79,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["num"] = _num
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _server_error)
+    if _truthy(os.environ.get("COACH_BEHIND_PROXY")):
+        # Behind the cluster's nginx: the client address (login throttle) and scheme
+        # come from the one proxy's X-Forwarded-* headers, never from further hops.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     return app
 
 

@@ -34,8 +34,18 @@ THRESHOLD = 0.5
 
 # Notices (custom.notice) that mean "your text was not taken": it stays in the box.
 TEXT_KEPT_NOTICES = frozenset(
-    {"empty_message", "message_too_long", "storage_error", "reply_failed", "bad_request"}
+    {
+        "empty_message",
+        "message_too_long",
+        "storage_error",
+        "reply_failed",
+        "bad_request",
+        "rate_limited",
+    }
 )
+# The HTTP status the web app answers each of them with (400 when not listed): a client
+# that backs off on 429 and retries on 503 then does the right thing without reading text.
+NOTICE_STATUS: dict[str, int] = {"storage_error": 503, "rate_limited": 429}
 
 
 def mood_state(frustration: float | None, outcome: str | None = None) -> dict[str, Any]:

@@ -27,10 +27,12 @@ from flask import (
 
 from coach.scenarios import ScenarioError, load_all
 from coach.storage import repository
+from coach.text import is_blank, storable
 from coach.web import accounts, rasa, security, store
 from coach.web.chat import (
     DIMENSION_LABELS,
     MOOD_LABELS,
+    NOTICE_STATUS,
     OUTCOME_LABELS,
     TEXT_KEPT_NOTICES,
     build_transcript,
@@ -44,6 +46,8 @@ log = logging.getLogger(__name__)
 bp = Blueprint("web", __name__)
 
 MODES = ("practice", "assessment")
+# What a browser's form sends; chat.js sends JSON.
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 MODE_LABELS = {"practice": "Practice", "assessment": "Assessment"}
 
 
@@ -389,7 +393,7 @@ def _send(conv: dict, text: str) -> dict:
             scorecard_url=url_for("web.scorecard", session_id=conv["session_id"]),
         )
     stripped = (text or "").strip()
-    if not stripped:
+    if is_blank(stripped):
         raise ChatError(400, "empty_message", "Type your reply to the customer first.")
     limit = current_app.config["MAX_MESSAGE_CHARS"]
     if len(stripped) > limit:
@@ -456,7 +460,7 @@ def _notice_error(conv: dict, custom: dict, text: str) -> ChatError:
         )
     if notice in TEXT_KEPT_NOTICES:
         return ChatError(
-            400 if notice != "storage_error" else 503,
+            NOTICE_STATUS.get(notice, 400),
             notice,
             f"{text} Your reply is still in the box.",
         )
@@ -468,10 +472,27 @@ def _notice_error(conv: dict, custom: dict, text: str) -> ChatError:
 def send(conversation_id: str):
     conv = _owned_conversation(conversation_id)
     as_json = request.is_json
-    data = request.get_json(silent=True) if as_json else request.form
-    text = (data or {}).get("text", "")
+    if as_json:
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):  # malformed, or a list/string/number
+            return security.json_error(
+                400, "bad_request", 'Send the reply as a JSON object: {"text": "<your reply>"}.'
+            )
+    elif request.mimetype in FORM_TYPES:
+        data = request.form
+    else:
+        return security.json_error(
+            415,
+            "unsupported_media_type",
+            "Send the reply as a form (text=...) or as JSON; "
+            f"{request.mimetype or 'a body without a content type'} is not understood.",
+        )
+    text = data.get("text", "")
     if not isinstance(text, str):
         return security.json_error(400, "bad_request", "The reply must be text.")
+    # What the database can store, as the bot will store it (an unpaired surrogate from a
+    # JSON escape cannot be written, even as the pending text).
+    text = storable(text)
     lock = _lock_for(conv["id"])
     if not lock.acquire(blocking=False):
         error = ChatError(
