@@ -262,7 +262,7 @@ def _redis_env(url: str) -> dict[str, str]:
 
     parts = parse_url(url)
     return {
-        "COACH_LOCK_STORE": "redis",
+        "COACH_LOCK_STORE": "coach.lock_store.CoachRedisLockStore",
         "COACH_REDIS_HOST": str(parts.get("host") or "127.0.0.1"),
         "COACH_REDIS_PORT": str(parts.get("port") or 6379),
         "COACH_REDIS_DB": str(parts.get("db") or 0),

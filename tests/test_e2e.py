@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -134,6 +135,28 @@ def test_end_session_and_bad_input_over_rest(stack):
     post(running.webhook, {"sender": sender, "message": "I'm sorry it arrived cracked again."})
     end = last_custom(post(running.webhook, {"sender": sender, "message": "/end_session"}))
     assert end["outcome"] == "ended" and end["summary"]["turns"] == 1
+
+
+def test_rasas_http_api_demands_the_token_and_listens_only_on_loopback(stack):
+    """The REST channel is the open protocol; Rasa's admin API (trackers) is not."""
+    import shutil
+    import subprocess
+
+    from coach.secrets import rasa_token
+
+    running, _ = stack
+    status = f"http://127.0.0.1:{running.rasa_port}/status"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(status, timeout=10)
+    assert refused.value.code == 401
+    with urllib.request.urlopen(f"{status}?token={rasa_token()}", timeout=10) as ok:
+        assert ok.status == 200
+    if not shutil.which("ss"):
+        return  # iproute2 missing: the address check needs it
+    listening = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True).stdout
+    for port in (running.rasa_port, running.actions_port):
+        sockets = [line for line in listening.splitlines() if f":{port} " in line]
+        assert sockets and all("127.0.0.1:" in line for line in sockets), sockets
 
 
 def test_calm_session_on_postgresql(postgres_url, tmp_path):
