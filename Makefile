@@ -115,6 +115,8 @@ bench-scorer: $(STAMP)
 	$(BIN)/python benchmarks/bench_scorer.py --out results/bench-scorer.json
 	$(BIN)/python benchmarks/bench_scorer.py --split holdout2 --skip-speed \
 		--out results/bench-scorer-holdout2.json
+	$(BIN)/python benchmarks/bench_scorer.py --split holdout3 --skip-speed \
+		--out results/bench-scorer-holdout3.json
 
 # Builds a 10,000-session database with coach demo-data (about 1.5 min), then times pages.
 bench-review: $(STAMP)

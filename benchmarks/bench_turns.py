@@ -18,6 +18,7 @@ import asyncio
 import hashlib
 import json
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -34,9 +35,11 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.scripted import SCENARIOS, script_for  # noqa: E402
+from benchmarks.scripted import script_for  # noqa: E402
+from coach.scenarios import load_all  # noqa: E402
 
 BARE_MODEL = ROOT / "models" / "bench-bare.tar.gz"
+SCENARIOS = sorted(load_all())
 
 
 # --------------------------------------------------------------------------- bare model
@@ -136,6 +139,10 @@ async def _trainee(
     turns: list[float],
     errors: list[str],
 ) -> None:
+    # Trainees do not act in lockstep: each starts at a random moment within one think
+    # time and thinks 0.5-1.5x as long each time (seeded, so runs are comparable).
+    pace = random.Random(who)
+    await asyncio.sleep(pace.uniform(0, think))
     for n in range(sessions):
         scenario = SCENARIOS[(who + n) % len(SCENARIOS)]
         sender = f"bench-{uuid.uuid4().hex[:10]}"
@@ -151,7 +158,7 @@ async def _trainee(
                 },
             )
             for i, reply in enumerate(script_for(who + n)):
-                await asyncio.sleep(think)
+                await asyncio.sleep(think * pace.uniform(0.5, 1.5))
                 ms, body = await _post(
                     http,
                     url,
@@ -205,9 +212,12 @@ def measure(name: str, url: str, levels: list[int], args: argparse.Namespace) ->
     out = {}
     # One short warm-up session (first requests load lazy parts of both servers).
     asyncio.run(run_load(url, 1, 1, 0.0))
+    turns = dict(tuple(int(x) for x in pair.split(":")) for pair in args.turns.split(","))
     for n in levels:
-        sessions = max(1, args.turns_per_level // (n * 6))
-        result = asyncio.run(run_load(url, n, sessions, args.think))
+        sessions = max(1, turns.get(n, 6 * n) // (n * 6))
+        think = args.think_one if n == 1 else args.think
+        result = asyncio.run(run_load(url, n, sessions, think))
+        result["think_seconds"] = think
         out[str(n)] = result
         print(
             f"  {name:9s} {n:3d} trainees: {result['turns']:4d} turns, median "
@@ -221,37 +231,23 @@ def measure(name: str, url: str, levels: list[int], args: argparse.Namespace) ->
 # --------------------------------------------------------------------------- main
 
 
-def _fresh_postgres(base: str) -> tuple[str, callable]:
-    import sqlalchemy as sa
-    from sqlalchemy.pool import NullPool
-
-    name = f"coach_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(
-        sa.engine.make_url(base).set(database="postgres"),
-        future=True,
-        isolation_level="AUTOCOMMIT",
-        poolclass=NullPool,
-    )
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        from coach.storage.db import dispose_engine
-
-        dispose_engine(url)
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    url = sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
-    return url, drop
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", default="1,10,50", help="trainee counts (1,10,50)")
-    parser.add_argument("--think", type=float, default=1.0, help="seconds between messages")
     parser.add_argument(
-        "--turns-per-level", type=int, default=300, help="about this many turns per level"
+        "--think",
+        type=float,
+        default=5.0,
+        help="seconds each of several trainees waits between messages (5: a fast typist)",
+    )
+    parser.add_argument(
+        "--think-one",
+        type=float,
+        default=0.3,
+        help="the same for the single trainee, whose turns measure latency, not load",
+    )
+    parser.add_argument(
+        "--turns", default="1:60,10:120,50:300", help="turns to play per trainee count"
     )
     parser.add_argument("--skip-cluster", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the logs (printed path)")
@@ -264,12 +260,12 @@ def main() -> int:
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
 
-    from coach.cluster import ClusterPorts, running_cluster
+    from coach.cluster import ClusterPorts, drop_database, run_database, running_cluster
     from coach.serve import free_port, running_stack, stack_env, stop
 
     bare_model()
     work = Path(tempfile.mkdtemp(prefix="bench-turns-"))
-    results: dict = {"think_seconds": args.think, "levels": levels, "cpus": os.cpu_count()}
+    results: dict = {"levels": levels, "cpus": os.cpu_count()}
     # Lines are chosen at random per session; a fixed seed makes runs comparable.
     extra = {"COACH_SEED": "11", "COACH_RATE_LIMIT": "0"}
 
@@ -292,7 +288,7 @@ def main() -> int:
 
     if not args.skip_cluster:
         print("cluster (PostgreSQL, Redis lock store, 2 Rasa + 2 action servers, nginx):")
-        url, drop = _fresh_postgres(args.postgres)
+        url = run_database(args.postgres, "coach_bench")
         try:
             with running_cluster(
                 ports=ClusterPorts.free(),
@@ -303,7 +299,7 @@ def main() -> int:
             ) as cluster:
                 results["cluster"] = measure("cluster", cluster.webhook, levels, args)
         finally:
-            drop()
+            drop_database(url)
 
     one_bare = results["bare"]["1"]["median_ms"]
     one_embedded = results["embedded"]["1"]["median_ms"]

@@ -7,18 +7,6 @@ the customer model and the NLU all do their real work.
 
 from __future__ import annotations
 
-SCENARIOS: tuple[str, ...] = (
-    "late-express-delivery",
-    "double-charge-overdrawn",
-    "broken-replacement",
-    "missed-technician",
-    "flight-cancelled-funeral",
-    "insurance-claim-delay",
-    "abusive-billing-caller",
-    "lost-medication-parcel",
-    "gym-cancellation-runaround",
-)
-
 GOOD = (
     "I'm really sorry, that sounds exhausting, and you have every right to be upset.",
     "So you've been let down twice already and nobody called you back. That shouldn't "

@@ -184,6 +184,34 @@ def database_for_cluster(url: str | None = None) -> str:
     return url
 
 
+def drop_database(url: str) -> None:
+    """Drop a PostgreSQL database made for one run (benchmarks, load and fault tests)."""
+    from coach.storage.db import dispose_engine
+
+    dispose_engine(url)
+    target = sa.engine.make_url(url)
+    admin = sa.create_engine(
+        target.set(database="postgres"),
+        future=True,
+        isolation_level="AUTOCOMMIT",
+        poolclass=NullPool,
+    )
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+
+
+def run_database(base: str, prefix: str) -> str:
+    """A new, empty database on ``base``'s server, named ``prefix`` + a random suffix."""
+    import uuid
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    url = sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
+    return database_for_cluster(url)
+
+
 def redis_reachable(url: str) -> bool:
     import redis
 

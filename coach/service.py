@@ -19,7 +19,7 @@ from coach.scenarios import ScenarioError, UnknownScenario, get_scenario, load_a
 from coach.scoring.types import DIMENSIONS, Score
 from coach.session import SessionState
 from coach.storage import repository
-from coach.storage.db import StorageUnavailable
+from coach.storage.db import StorageUnavailable, connect
 from coach.text import is_blank, storable
 
 log = logging.getLogger(__name__)
@@ -163,6 +163,15 @@ def turn(
 ) -> Reply:
     """Score a trainee reply, let the customer react, store the turn."""
     if state is None:
+        if not _storage_reachable():
+            # Rasa falls back to an empty conversation when its tracker store (the same
+            # database) is down, so "no session" may only mean "database down".
+            return _notice(
+                None,
+                "The training database cannot be reached right now, so your reply was "
+                "not saved. Send it again in a moment.",
+                "storage_unavailable",
+            )
         return _notice(None, f"No scenario is running yet. {scenario_menu()}", "no_session")
     replayed = _replay(state, message_id)
     if replayed is not None:
@@ -322,6 +331,15 @@ def _rate_refusal(state: SessionState) -> tuple[str, str, str] | None:
         "your reply again.",
         "rate_limited",
     )
+
+
+def _storage_reachable() -> bool:
+    try:
+        with connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure means "not reachable" here
+        return False
+    return True
 
 
 def _replay(state: SessionState, message_id: str | None) -> Reply | None:

@@ -30,9 +30,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from benchmarks.scripted import SCENARIOS, script_for
+from benchmarks.scripted import script_for
 from coach import config
 from coach.message_ids import client_message_key
+from coach.scenarios import load_all
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 
@@ -40,7 +41,10 @@ FULL = os.environ.get("COACH_FAULTS_FULL") == "1"
 TRAINEES = 12 if FULL else 4
 FAULT_SECONDS = 20.0 if FULL else 6.0
 MAX_TRIES = 40
+# System notices that mean "the server could not take it now": a trainee sends again.
+RESEND_NOTICES = frozenset({"storage_unavailable", "storage_error", "reply_failed"})
 RESULTS = config.PROJECT_ROOT / "results" / "faults.json"
+SCENARIOS = sorted(load_all())
 
 
 # --------------------------------------------------------------------------- trainees
@@ -55,6 +59,7 @@ class Sent:
     ok: bool = False
     turn: int | None = None
     seconds: float = 0.0
+    outcome: str | None = None
     errors: list[str] = field(default_factory=list)
 
 
@@ -99,8 +104,12 @@ class Trainee(threading.Thread):
                 if custom and not custom.get("system"):
                     record.ok = True
                     record.turn = custom.get("turn")
+                    record.outcome = custom.get("outcome")
                     break
-                record.errors.append(f"notice {custom.get('notice')}")
+                notice = custom.get("notice")
+                record.errors.append(f"notice {notice}")
+                if notice not in RESEND_NOTICES:
+                    break  # an answer, not a failure: resending would not change it
             time.sleep(0.5)
         record.seconds = time.monotonic() - started
         return record, []
@@ -122,6 +131,8 @@ class Trainee(threading.Thread):
                         break
                     record, _ = self._send(sender, reply, f"reply-{session}-{i}")
                     self.sent.append(record)
+                    if record.outcome:  # resolved or escalated: on to the next session
+                        break
                     time.sleep(0.2)
                 session += 1
         except Exception as exc:  # noqa: BLE001 - reported by the test, not lost in a thread
@@ -241,7 +252,14 @@ def assert_nothing_lost(report: dict) -> None:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    from coach.cluster import ClusterError, ClusterPorts, redis_reachable, running_cluster
+    from coach.cluster import (
+        ClusterError,
+        ClusterPorts,
+        drop_database,
+        redis_reachable,
+        run_database,
+        running_cluster,
+    )
 
     model = config.PROJECT_ROOT / "models" / "coach.tar.gz"
     if not model.exists():
@@ -254,16 +272,10 @@ def cluster(tmp_path_factory):
         pytest.skip("COACH_TEST_POSTGRES_URL and COACH_TEST_REDIS_URL are needed for the cluster")
     if not redis_reachable(redis_url):
         pytest.skip(f"Redis at {redis_url} is unreachable")
-    from sqlalchemy.pool import NullPool
-
-    name = f"coach_faults_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base, future=True, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sa.exc.DBAPIError as exc:
-        pytest.skip(f"PostgreSQL is unreachable: {exc.orig}")
-    url = sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
+        url = run_database(base, "coach_faults")
+    except ClusterError as exc:
+        pytest.skip(f"PostgreSQL is unreachable: {exc}")
     run_dir = tmp_path_factory.mktemp("cluster")
     try:
         with running_cluster(
@@ -282,12 +294,7 @@ def cluster(tmp_path_factory):
     except ClusterError as exc:
         pytest.skip(f"the cluster could not start: {exc}")
     finally:
-        from coach.storage.db import dispose_engine
-
-        dispose_engine(url)
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+        drop_database(url)
 
 
 def _restart_later(cluster, name: str, delay: float) -> None:

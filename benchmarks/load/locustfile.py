@@ -40,7 +40,7 @@ from locust.user.task import LOCUST_STATE_STOPPING
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.scripted import BAD, GOOD, MIXED, SCENARIOS  # noqa: E402
+from benchmarks.scripted import BAD, GOOD, MIXED  # noqa: E402
 
 WEBHOOK = "/webhooks/rest/webhook"
 MAX_TRIES = 5
@@ -55,7 +55,12 @@ POOLS = ((GOOD, 0.55), (MIXED, 0.3), (BAD, 0.15))
 def scenarios() -> list[str]:
     """LOAD_SCENARIOS (comma-separated; run_load.py passes `coach scenarios list`)."""
     listed = [s.strip() for s in (os.environ.get("LOAD_SCENARIOS") or "").split(",")]
-    return [s for s in listed if s] or list(SCENARIOS)
+    scenarios = [s for s in listed if s]
+    if not scenarios:
+        raise SystemExit(
+            "LOAD_SCENARIOS is empty: run the load through benchmarks/load/run_load.py"
+        )
+    return scenarios
 
 
 def script(rng: random.Random) -> list[str]:

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.load.check_load import check, summary  # noqa: E402
+from coach.cluster import drop_database  # noqa: E402
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 DEFAULT_POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
@@ -51,24 +52,6 @@ def fresh_database(base: str, name: str) -> str:
 
     url = sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
     return database_for_cluster(url)  # created when missing
-
-
-def drop_database(url: str) -> None:
-    from coach.storage.db import dispose_engine
-
-    dispose_engine(url)
-    target = sa.engine.make_url(url)
-    admin = sa.create_engine(
-        target.set(database="postgres"),
-        future=True,
-        isolation_level="AUTOCOMMIT",
-        poolclass=NullPool,
-    )
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-    finally:
-        admin.dispose()
 
 
 def turn_count(url: str) -> int:

@@ -92,6 +92,11 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         try:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL still survives a crash of any process (every commit
+            # is in the log before the call returns); only an OS crash or power cut
+            # can roll back the last commits, and never corrupts the file. It saves
+            # an fsync per stored turn. PostgreSQL is the choice for more than that.
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
         finally:
             cursor.close()

@@ -38,6 +38,7 @@ TEXT_KEPT_NOTICES = frozenset(
         "empty_message",
         "message_too_long",
         "storage_error",
+        "storage_unavailable",
         "reply_failed",
         "bad_request",
         "rate_limited",
@@ -45,7 +46,11 @@ TEXT_KEPT_NOTICES = frozenset(
 )
 # The HTTP status the web app answers each of them with (400 when not listed): a client
 # that backs off on 429 and retries on 503 then does the right thing without reading text.
-NOTICE_STATUS: dict[str, int] = {"storage_error": 503, "rate_limited": 429}
+NOTICE_STATUS: dict[str, int] = {
+    "storage_error": 503,
+    "storage_unavailable": 503,
+    "rate_limited": 429,
+}
 
 
 def mood_state(frustration: float | None, outcome: str | None = None) -> dict[str, Any]:
