@@ -19,7 +19,7 @@ Speed (medians of several runs; the machine is shared and noisy):
 The scorer's small caches (normalisation, customer-side analysis) are cleared before
 every timed run, so repeated runs measure cold work.
 
-This is the only place that reads the held-out splits (replies_test, replies_holdout2).
+This is the only place that reads the held-out splits (replies_test, replies_holdout2/3).
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ DATA = {
     # Written later by someone who never saw the scorer or the other splits: the most
     # honest estimate of accuracy on new wording. Never tuned on either.
     "holdout2": ROOT / "tests" / "data" / "replies_holdout2.jsonl",
+    # A third author, 2026-11-24, from the rubric and scenario files only; measured once.
+    "holdout3": ROOT / "tests" / "data" / "replies_holdout3.jsonl",
 }
 DIMENSIONS = ("acknowledgment", "validation", "calm_tone")
 HARD_TAGS = (
@@ -135,10 +137,12 @@ def metrics(y: list[int], p: list[int]) -> dict[str, float]:
 
 
 def clear_caches() -> None:
-    from coach.scoring import customer, normalize
+    from coach.scoring import customer, features, normalize
 
+    features.clear_caches()
     normalize.normalise.cache_clear()
     normalize.correct_word.cache_clear()
+    customer.analyse_customer.cache_clear()
     customer._keys_of.cache_clear()
     customer.is_emotional.cache_clear()
     customer.stem.cache_clear()

@@ -611,3 +611,185 @@ def test_batched_tip_phrases_match_single_parse():
     single = [score(*it).tips for it in items]
     assert batch == single
     assert any("(the " in t for ts in batch for t in ts)
+
+
+# --- 2026.11-4: speed machinery must read the parse exactly as spaCy's Token does -------------
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="labelled dev set not present")
+def test_token_table_matches_spacy_tokens():
+    from coach.scoring.nlp import get_nlp
+    from coach.scoring.normalize import normalise
+    from coach.scoring.toks import Toks
+
+    nlp = get_nlp()
+    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
+    texts = [normalise(r["reply"]).text for r in rows[:200]] + ["", "Hi. Ok! Yes?"]
+    for doc in nlp.pipe(texts):
+        T = Toks(doc, doc.text)
+        assert T.span_text(0, len(doc)) == doc[0 : len(doc)].text
+        assert [(s.start, s.end) for s in T.sents] == [(s.start, s.end) for s in doc.sents]
+        for t in doc:
+            i = t.i
+            got = (T.low[i], T.lem[i], T.pos[i], T.text[i], T.tag[i], T.dep[i], T.head[i])
+            assert got == (t.lower_, t.lemma_, t.pos_, t.text, t.tag_, t.dep_, t.head.i)
+            assert (T.idx[i], bool(T.punct[i]), bool(T.space[i]), bool(T.stop[i])) == (
+                t.idx,
+                t.is_punct,
+                t.is_space,
+                t.is_stop,
+            )
+            assert (bool(T.num[i]), T.sstart[i]) == (t.like_num, bool(t.is_sent_start))
+            assert T.kids[i] == [c.i for c in t.children]
+            assert T.subtree(i) == [x.i for x in t.subtree]
+            assert (T.left_edge(i), T.right_edge(i)) == (t.left_edge.i, t.right_edge.i)
+            assert T.sent_ix[i] == next(k for k, s in enumerate(doc.sents) if s.start <= i < s.end)
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="labelled dev set not present")
+def test_batched_and_single_scores_agree():
+    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
+    items = [(r["customer"], r["reply"], r.get("history")) for r in rows[::7]]
+    batch = [s.to_dict() for s in score_many(items)]
+    single = [score(*it).to_dict() for it in items]
+    assert batch == single
+
+
+def test_collector_state_is_restored():
+    import gc
+
+    assert gc.isenabled()
+    score_many([(LATE, "I'm sorry your parcel is late, I've sent a replacement.")])
+    score(LATE, "I'm sorry your parcel is late.")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        score_many([(LATE, "I'm sorry your parcel is late.")])
+        assert not gc.isenabled()  # the caller's choice is left alone
+    finally:
+        gc.enable()
+
+
+# --- 2026.11-4: blame, defensiveness and passive aggression in fresh wording -----------------
+# Sentences written for these tests (not taken from the data). Each exercises a general form
+# (second-person modal + participle, first-person role-limiting, a back-reference to what was
+# said, a contrastive ", not us", ...), not a listed phrase.
+
+WAIT9 = (
+    "I've been waiting nine days for my parcel and nobody has told me anything! This is ridiculous."
+)
+AWAY = "You've charged me £96 for a month I was away. I was on holiday the whole time! Sort it out."
+SOFA = (
+    "The sofa you delivered has a torn cushion and the driver just left it in the hall. "
+    "I'm so annoyed."
+)
+
+
+@pytest.mark.parametrize(
+    "customer,reply",
+    [
+        # blame
+        (WAIT9, "You could have tracked it yourself on the website."),
+        (WAIT9, "You might have mentioned the new address before it shipped."),
+        (AWAY, "Keeping your direct debit details current is on you, I'm afraid."),
+        (AWAY, "Had you switched the account off, there'd be no charge."),
+        (SOFA, "Did you actually inspect the cushion when it arrived?"),
+        (SOFA, "You really need to check deliveries more carefully."),
+        (AWAY, "you must of forgotten to cancel it"),
+        # defensiveness
+        (AWAY, "Holidays are handled by a different team, not this one."),
+        (WAIT9, "I only answer the phones, I don't run the depot."),
+        (SOFA, "The driver is from a separate company."),
+        (AWAY, "Our billing system has never overcharged anyone."),
+        (SOFA, "We haven't done anything wrong with your sofa."),
+        (SOFA, "It obviously got torn after the driver left, not here."),
+        # passive aggression and sarcasm
+        (WAIT9, "Which is what I said at the start of this chat."),
+        (AWAY, "As I've tried to point out, the charge is correct."),
+        (WAIT9, "I'll explain this once more: it's with the courier."),
+        (SOFA, "If you'd give me a minute, I could actually look into it."),
+        (AWAY, "Thanks so much for that charming message."),
+        (WAIT9, "Nine days, goodness, however do you cope."),
+        (SOFA, "There's no point getting worked up over a cushion."),
+    ],
+)
+def test_tone_problems_in_fresh_wording(customer, reply):
+    assert decide(customer, reply)["calm_tone"] == 0
+
+
+@pytest.mark.parametrize(
+    "customer,reply",
+    [
+        (WAIT9, "You should have it by Friday; I've upgraded it to express."),
+        (WAIT9, "As you said, nine days is far too long, and I'm chasing the depot now."),
+        (AWAY, "It's not down to you at all, and I'm refunding the £96 today."),
+        (SOFA, "I just want to get you a new cushion quickly, so one is on its way tomorrow."),
+        (SOFA, "That's unfair on you, and I'm sorry the driver left it in the hall."),
+        (AWAY, "I'm not the billing team, but I am the person who'll get this refunded today."),
+        (
+            WAIT9,
+            "Once more parcels are scanned I'll have an exact time, and I'll ring you by 3.",
+        ),
+        (
+            SOFA,
+            "Please allow two hours before contacting us again; I've booked the collection.",
+        ),
+        (AWAY, "I'm on your side here, and the charge is coming off your account today."),
+        (
+            SOFA,
+            "Ugh, a torn cushion left in the hall is awful. A replacement is booked for Saturday.",
+        ),
+        (WAIT9, "Of course you can't relax, you've been waiting nine days."),
+    ],
+)
+def test_fresh_tone_rules_leave_calm_replies_calm(customer, reply):
+    assert decide(customer, reply)["calm_tone"] == 1
+
+
+@pytest.mark.parametrize(
+    "customer,reply",
+    [
+        (SOFA, "A torn cushion, and the driver didn't even bring it into the room."),
+        (AWAY, "That £96 charge has cost you money for a month you weren't even home."),
+        (WAIT9, "Nine days of waiting with nobody telling you a thing."),
+    ],
+)
+def test_acknowledgment_by_restating_the_impact(customer, reply):
+    assert decide(customer, reply)["acknowledgment"] == 1
+
+
+@pytest.mark.parametrize(
+    "customer,reply",
+    [
+        # their words used against them are not acknowledgment
+        (AWAY, "You could have switched the account off before your holiday."),
+        (SOFA, "The driver is from a separate company, so the cushion isn't really our issue."),
+        (WAIT9, "no worries 👍"),
+    ],
+)
+def test_story_words_in_blame_or_pleasantries_are_not_acknowledgment(customer, reply):
+    assert decide(customer, reply)["acknowledgment"] == 0
+
+
+@pytest.mark.parametrize(
+    "customer,reply",
+    [
+        (
+            "My dad died last week and the flight to his funeral has been cancelled.",
+            "My condolences on the loss of your dad; I'm rebooking you now.",
+        ),
+        (WAIT9, "Of course you can't relax, you've been waiting nine days."),
+        (AWAY, "None of this is your fault, and the £96 is coming back to you."),
+    ],
+)
+def test_validation_fresh_forms(customer, reply):
+    assert decide(customer, reply)["validation"] == 1
+
+
+def test_customer_emotion_only_absent_in_closings():
+    from coach.scoring.customer import is_emotional
+
+    assert is_emotional("I need that laptop on Monday. Sort it out.")
+    assert is_emotional("So when is someone coming?")
+    assert not is_emotional("Fine. The bill's corrected. That's all.")
+    assert not is_emotional("ok cheers, all good now")

@@ -62,7 +62,36 @@ def apply_rules(out: dict[str, float], features: dict[str, float]) -> dict[str, 
     return out
 
 
+_COMPILED: dict[int, tuple[dict, tuple]] = {}
+
+
+def _compiled(weights: dict) -> tuple:
+    """(dim, bias, ((feature, weight), ...)) per dimension, in the file's order."""
+    hit = _COMPILED.get(id(weights))
+    if hit is not None and hit[0] is weights:
+        return hit[1]
+    out = tuple(
+        (dim, weights[dim]["bias"], tuple(weights[dim]["weights"].items())) for dim in DIMENSIONS
+    )
+    if len(_COMPILED) > 8:
+        _COMPILED.clear()
+    _COMPILED[id(weights)] = (weights, out)
+    return out
+
+
 def probabilities(features: dict[str, float], weights: dict | None = None) -> dict[str, float]:
-    out = {dim: _sigmoid(logit(features, dim, weights)) for dim in DIMENSIONS}
-    out = apply_rules(out, features)
+    w = weights or load_weights()
+    get = features.get
+    out: dict[str, float] = {}
+    for dim, bias, terms in _compiled(w):
+        z = 0  # summed in the same order as `logit`, so the result is bit-identical
+        for k, v in terms:
+            z += v * get(k, 0.0)
+        out[dim] = _sigmoid(bias + z)
+    if get("inv", 0.0) > 0:
+        out["validation"] = min(out["validation"], INVALIDATION_CAP)
+    for k in HOSTILE_FEATURES:
+        if get(k, 0.0) > 0:
+            out["calm_tone"] = min(out["calm_tone"], HOSTILE_CAP)
+            break
     return {k: round(v, 4) for k, v in out.items()}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from itertools import islice
 
 from spacy.tokens import Doc
 
@@ -11,10 +14,12 @@ from .customer import CustomerInfo, analyse_customer
 from .features import Analysis, Hit, analyse
 from .nlp import get_nlp
 from .normalize import Normalised, normalise
+from .patterns import LABELS
 from .tips import make_tips, prefetch_problem_phrases
+from .toks import Toks
 from .types import DIMENSIONS, HistoryItem, Score, Span
 
-SCORER_VERSION = "2026.11-3"
+SCORER_VERSION = "2026.11-4"
 MAX_EVIDENCE = 6
 
 
@@ -37,33 +42,52 @@ def _check(customer, reply) -> None:
         raise TypeError("customer and reply must be strings")
 
 
-def _to_span(h: Hit, doc: Doc, norm: Normalised) -> Span | None:
+def _offsets(h: Hit, T: Toks, norm: Normalised) -> tuple[int, int] | None:
+    """Where a hit lies in the original reply, or None if it covers nothing."""
     if h.raw:
-        s, e = h.start, h.end
-    else:
-        if h.start >= len(doc) or h.end <= h.start:
-            return None
-        first, last = doc[h.start], doc[h.end - 1]
-        s, e = norm.to_original(first.idx, last.idx + len(last.text))
-    text = norm.original[s:e]
-    if not text.strip():
+        return h.start, h.end
+    if h.start >= T.n or h.end <= h.start:
         return None
-    effect = h.direction if h.weight else 0  # weight 0: negated/sarcastic/taken back
+    last = h.end - 1
+    return norm.to_original(T.idx[h.start], T.idx[last] + len(T.text[last]))
+
+
+def _span_at(h: Hit, s: int, e: int, text: str) -> Span:
+    effect = LABELS[h.label][1] if h.weight else 0  # weight 0: negated/sarcastic/taken back
     return Span(start=s, end=e, text=text, why=_why(h, text), effect=effect)
 
 
+def _to_span(h: Hit, T: Toks, norm: Normalised) -> Span | None:
+    se = _offsets(h, T, norm)
+    if se is None:
+        return None
+    s, e = se
+    text = norm.original[s:e]
+    if not text.strip():
+        return None
+    return _span_at(h, s, e, text)
+
+
+_WHY: dict[str, str] = {}
+
+
 def _why(h: Hit, text: str) -> str:
-    why = h.why
-    return why[0].upper() + why[1:] + "."
+    why = _WHY.get(h.why)
+    if why is None:
+        if len(_WHY) > 4096:  # pragma: no cover - reasons are a small fixed set plus overlaps
+            _WHY.clear()
+        why = _WHY[h.why] = h.why[0].upper() + h.why[1:] + "."
+    return why
 
 
 def _evidence(
     a: Analysis, doc: Doc, norm: Normalised, scores: dict[str, float]
 ) -> dict[str, list[Span]]:
     ev: dict[str, list[Span]] = {d: [] for d in DIMENSIONS}
+    T = a.toks if a.toks is not None else Toks(doc, norm.text)
     groups: dict[str, list[Hit]] = {d: [] for d in DIMENSIONS}
     for h in a.hits:
-        d = h.dim
+        d = LABELS[h.label][0]
         if d in groups:
             groups[d].append(h)
         if h.label in {"INV_CORRECT", "INV_BLAME", "INV_DISMISS"} and h.label not in {"TONE_ORDER"}:
@@ -71,38 +95,58 @@ def _evidence(
                 "calm_tone"
             ] < 0.5 else None
     for h in a.removed:
-        if h.dim in groups:
-            groups[h.dim].append(h)
+        d = LABELS[h.label][0]
+        if d in groups:
+            groups[d].append(h)
+    original = norm.original
+    whole: tuple | None = None  # the whole reply, for a dimension no pattern explains
     for d in DIMENSIONS:
-        positive_first = scores[d] >= 0.5
         hs = groups[d]
-        hs.sort(
-            key=lambda h: (
-                -(h.direction == (1 if positive_first else -1)) if h.weight > 0 else 1,
-                0 if h.label != "ACK_OVERLAP" else 1,
-                h.start,
+        out = ev[d]
+        if hs:
+            want = 1 if scores[d] >= 0.5 else -1  # positive first when the score is >= 0.5
+            hs.sort(
+                key=lambda h: (
+                    -(LABELS[h.label][1] == want) if h.weight > 0 else 1,
+                    0 if h.label != "ACK_OVERLAP" else 1,
+                    h.start,
+                )
             )
-        )
-        seen: list[tuple[int, int, str]] = []
-        for h in hs:
-            sp = _to_span(h, doc, norm)
-            if sp is None:
-                continue
-            if any(
-                (s <= sp.start and sp.end <= e)
-                and (lab == h.label or h.label == "ACK_OVERLAP" or not h.raw)
-                for s, e, lab in seen
-            ):
-                continue  # shown already inside a longer span (shouted words stay visible)
-            seen.append((sp.start, sp.end, h.label))
-            ev[d].append(sp)
-            if len(ev[d]) >= MAX_EVIDENCE:
-                break
-        ev[d].sort(key=lambda s: s.start)
-        if not ev[d]:
-            fallback = _fallback(d, scores[d], doc, norm)
-            if fallback is not None:
-                ev[d].append(fallback)
+            seen: list[tuple[int, int, str]] = []
+            for h in hs:
+                se = _offsets(h, T, norm)
+                if se is None:
+                    continue
+                start, end = se
+                text = original[start:end]
+                if not text.strip():
+                    continue
+                if any(
+                    (s <= start and end <= e)
+                    and (lab == h.label or h.label == "ACK_OVERLAP" or not h.raw)
+                    for s, e, lab in seen
+                ):
+                    continue  # shown already inside a longer span (shouted words stay visible)
+                seen.append((start, end, h.label))
+                out.append(_span_at(h, start, end, text))
+                if len(out) >= MAX_EVIDENCE:
+                    break
+            out.sort(key=lambda s: s.start)
+        if not out:
+            if whole is None:
+                whole = _whole_reply(T, norm)
+            if whole:
+                s, e, text = whole
+                present = scores[d] >= 0.5
+                out.append(
+                    Span(
+                        start=s,
+                        end=e,
+                        text=text,
+                        why=_FALLBACK_WHY[(d, present)],
+                        effect=1 if present else -1,
+                    )
+                )
     return ev
 
 
@@ -116,29 +160,22 @@ _FALLBACK_WHY = {
 }
 
 
-def _fallback(dim: str, value: float, doc: Doc, norm: Normalised) -> Span | None:
-    """When no pattern fired, the score rests on the reply as a whole: say so."""
-    if not len(doc) or not norm.original.strip():
-        return None
-    last = doc[-1]  # the sentences cover the doc: first to last token
-    s, e = norm.to_original(doc[0].idx, last.idx + len(last.text))
+def _whole_reply(T: Toks, norm: Normalised) -> tuple:
+    """(start, end, text) of the whole reply in the original, or () if it is blank."""
+    if not T.n or not norm.original.strip():
+        return ()
+    last = T.n - 1  # the sentences cover the doc: first to last token
+    s, e = norm.to_original(T.idx[0], T.idx[last] + len(T.text[last]))
     text = norm.original[s:e]
-    if not text.strip():
-        return None
-    present = value >= 0.5
-    return Span(
-        start=s, end=e, text=text, why=_FALLBACK_WHY[(dim, present)], effect=1 if present else -1
-    )
-
-
-def _score_doc(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Score:
-    return _finish(*_analyse_doc(doc, norm, cust))
+    return (s, e, text) if text.strip() else ()
 
 
 def _analyse_doc(doc: Doc, norm: Normalised, cust: CustomerInfo) -> tuple:
     a = analyse(doc, norm, cust)
     scores = probabilities(a.features)
-    return a, scores, _evidence(a, doc, norm, scores), cust
+    evidence = _evidence(a, doc, norm, scores)
+    a.toks = None  # not needed past the evidence; a batch need not keep every table alive
+    return a, scores, evidence, cust
 
 
 def _needs_phrase(scores: dict[str, float], cust: CustomerInfo) -> bool:
@@ -169,22 +206,71 @@ def analyse_pair(customer: str, reply: str, history=None) -> tuple[Analysis, Doc
     return analyse(doc, norm, cust), doc, norm
 
 
+@contextmanager
+def _gc_paused():
+    """No cyclic garbage collection while the scorer's own Python code runs (speed).
+
+    The analysis allocates many short-lived containers (token tables, hits, generator
+    objects) that reference counting frees at once; each of those allocations still
+    counts towards the collector's next generation-0 pass, and every pass walks all the
+    young objects alive at that moment (the batch's docs and results). The analysis makes
+    no reference cycles of its own, so collecting during it only costs time (about a fifth
+    of the scorer's overhead). Paused only for the scorer's own code, never for the spaCy
+    parse, and only if the caller had collection enabled; re-enabled on the way out.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _batches(norms: list[Normalised], custs: list[CustomerInfo], batch_size: int, fn) -> list:
+    """fn(doc, norm, cust) for every reply, in order, one parsed batch at a time.
+
+    `nlp.pipe` runs its last components (attribute ruler, lemmatizer) lazily, one doc per
+    `next()`; interleaving them with the analysis of each doc thrashes the CPU caches
+    (both are Python-heavy). Taking a whole batch out of the pipe before analysing it
+    keeps each phase's working set warm (and lets the analysis run with the collector
+    paused while the parse runs with it as the caller set it).
+    """
+    docs = get_nlp().pipe((n.text for n in norms), batch_size=batch_size)
+    out: list = []
+    k = 0
+    while True:
+        chunk = list(islice(docs, batch_size))
+        if not chunk:
+            return out
+        with _gc_paused():
+            for doc in chunk:
+                out.append(fn(doc, norms[k], custs[k]))
+                k += 1
+
+
 def analyse_many(items: Iterable[tuple], batch_size: int = 64) -> list[Analysis]:
     """Analyses (features and hits) for many (customer, reply, history) triples."""
     items = [tuple(it) + (None,) * (3 - len(it)) for it in items]
     norms = [normalise(reply) for _, reply, _ in items]
     custs = [analyse_customer(c, _history_customer_texts(h)) for c, _, h in items]
-    docs = get_nlp().pipe((n.text for n in norms), batch_size=batch_size)
-    return [analyse(doc, n, c) for doc, n, c in zip(docs, norms, custs, strict=False)]
+    return _batches(norms, custs, batch_size, analyse)
 
 
 def score(customer: str, reply: str, history: Sequence | None = None) -> Score:
     """Score one trainee reply in the context of the customer message it answers."""
     _check(customer, reply)
-    norm = normalise(reply)
+    with _gc_paused():
+        norm = normalise(reply)
+        cust = analyse_customer(customer, _history_customer_texts(history))
     doc = get_nlp()(norm.text)
-    cust = analyse_customer(customer, _history_customer_texts(history))
-    return _score_doc(doc, norm, cust)
+    with _gc_paused():
+        parts = _analyse_doc(doc, norm, cust)
+    if _needs_phrase(parts[1], parts[3]):
+        prefetch_problem_phrases([cust.text])  # a parse: outside the pause
+    with _gc_paused():
+        return _finish(*parts)
 
 
 def score_many(items: Iterable[tuple], batch_size: int = 64) -> list[Score]:
@@ -192,13 +278,13 @@ def score_many(items: Iterable[tuple], batch_size: int = 64) -> list[Score]:
     items = [tuple(it) + (None,) * (3 - len(it)) for it in items]
     for customer, reply, _ in items:
         _check(customer, reply)
-    norms = [normalise(reply) for _, reply, _ in items]
-    custs = [analyse_customer(c, _history_customer_texts(h)) for c, _, h in items]
-    nlp = get_nlp()
-    docs = nlp.pipe((n.text for n in norms), batch_size=batch_size)
-    parts = [_analyse_doc(doc, n, c) for doc, n, c in zip(docs, norms, custs, strict=False)]
+    with _gc_paused():
+        norms = [normalise(reply) for _, reply, _ in items]
+        custs = [analyse_customer(c, _history_customer_texts(h)) for c, _, h in items]
+    parts = _batches(norms, custs, batch_size, _analyse_doc)
     # the customer messages the tips will name: parsed in one batch, not one by one
     prefetch_problem_phrases(
         [p[3].text for p in parts if _needs_phrase(p[1], p[3])], batch_size=batch_size
     )
-    return [_finish(*p) for p in parts]
+    with _gc_paused():
+        return [_finish(*p) for p in parts]

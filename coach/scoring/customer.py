@@ -72,6 +72,10 @@ _SUFFIXES = (
     "y",
 )
 
+_SUFFIXES_BY_LAST: dict[str, tuple[str, ...]] = {}
+for _suf in _SUFFIXES:  # same order as _SUFFIXES within each group
+    _SUFFIXES_BY_LAST[_suf[-1]] = _SUFFIXES_BY_LAST.get(_suf[-1], ()) + (_suf,)
+
 # Customer-side signals of emotion beyond the emotion lexicon.
 CUSTOMER_HEAT = frozenset(
     """
@@ -92,6 +96,13 @@ CALM_CLOSERS = re.compile(
 )
 
 
+CLOSING_PHRASE = re.compile(
+    r"\b(that'?s (all|everything|it)( for (now|today))?|all (good|sorted|done) now|"
+    r"nothing else|that'?s all i needed)\b",
+    re.I,
+)
+
+
 @lru_cache(maxsize=20000)
 def stem(word: str) -> str:
     """A light suffix stripper: enough to make charged/charge/charging meet."""
@@ -100,7 +111,8 @@ def stem(word: str) -> str:
     w = NUMBER_WORDS.get(w, w)
     if not w.isalpha():
         return w
-    for suf in _SUFFIXES:
+    # the first suffix of _SUFFIXES that fits; only those ending in w's last letter can
+    for suf in _SUFFIXES_BY_LAST.get(w[-1], ()):
         if w.endswith(suf) and len(w) - len(suf) >= 3:
             w = w[: -len(suf)]
             break
@@ -185,19 +197,20 @@ def is_emotional(text: str) -> bool:
             return True
     if CALM_CLOSERS.match(text) and len(words) <= 12:
         return False
-    # A complaint without emotion words ("my parcel hasn't arrived") still carries some:
-    # negation plus a content word about the service.
-    return bool(
-        re.search(
-            r"\b(not|n't|no|never|haven't|hasn't|didn't|doesn't|isn't|wasn't)\b", text.lower()
-        )
-    )
+    if CLOSING_PHRASE.search(text) and len(words) <= 16:
+        return False  # "Fine. The bill's corrected. That's all."
+    # Anything else in a complaint conversation carries the problem ("I need that laptop for
+    # Monday ... Sort it out", "So when is someone coming?"): only a closing has no emotion.
+    return True
 
 
 _EMO_STEMS = frozenset(stem(w) for w in EMOTION_LEMMAS - WEAK_EMOTION_LEMMAS)
 
 
+@lru_cache(maxsize=1024)
 def analyse_customer(customer: str, history_texts: tuple[str, ...] = ()) -> CustomerInfo:
+    """The customer side of a turn. Cached: a session (and a batch) answers the same
+    customer message with many replies, and the result is immutable."""
     keys, items = _keys_of(customer)
     hist: set[str] = set()
     hist_items: list[str] = []

@@ -4,9 +4,15 @@ spaCy's `Matcher` runs every pattern's state machine over every token and calls 
 Python-level predicate for each set-valued token test; with a few thousand patterns this
 cost about a quarter of the parse time per reply. The scorer's patterns use only a few
 token tests (LOWER / LEMMA / ORTH equal or in a set, LOWER not in a set, POS in a set,
-LIKE_NUM, any token) and the operators `? * +`, so they are compiled here into tuples of
-set tests and indexed by the value their first token must have: per reply, one dict
-lookup per token finds the few patterns that can start there, and only those are tried.
+LIKE_NUM, any token) and the operators `? * +`, so they are compiled here into a trie:
+
+* an optional token (`?`) is expanded into the pattern with and without it, so every
+  pattern without `*` / `+` is a fixed sequence of token tests;
+* the fixed sequences share their prefixes in a trie whose edges are keyed by the value
+  a token must have (one dict lookup per attribute per trie node reached), with the few
+  other tests (negated sets, several attributes, any token) tried in turn;
+* the handful of patterns with `*` / `+` are tried only when every value their fixed
+  tokens need occurs in the reply, by a small recursive search.
 
 `FastMatcher(doc)` returns the same (label, start, end) matches as spaCy's
 `Matcher(doc)` with `greedy=None` (all matches); tests/test_scorer.py checks the two
@@ -15,9 +21,11 @@ agree on the dev replies.
 
 from __future__ import annotations
 
+from itertools import product
+
 from spacy.tokens import Doc
 
-# token attributes, by slot in the per-token tuple built in `_rows`
+# token attributes, by slot in the per-token tuple built in `rows`
 _SLOT = {"LOWER": 0, "LEMMA": 1, "POS": 2, "ORTH": 3, "LIKE_NUM": 4}
 
 
@@ -41,26 +49,41 @@ def _compile_tok(spec: dict) -> tuple[tuple, str | None]:
     return tuple(tests), op
 
 
-def _first_keys(tests: tuple) -> list[tuple[int, object]] | None:
-    """Index keys for a first token with one positive equality/set test, else None."""
-    if len(tests) != 1:
-        return None
-    slot, vals, neg = tests[0]
-    if neg or slot not in (0, 1, 3):
-        return None
-    return [(slot, v) for v in vals]
+class _Node:
+    __slots__ = ("keyed", "other", "labels", "by_test", "leaf")
+
+    def __init__(self) -> None:
+        self.keyed: list[tuple[int, dict]] = []  # (slot, value -> children)
+        self.other: list[tuple[tuple, _Node]] = []  # (tests, child)
+        self.labels: list[str] = []  # patterns that end here
+        self.by_test: dict[tuple, _Node] = {}  # build time: tests -> child
+        self.leaf = True
+
+    def child(self, tests: tuple) -> _Node:
+        node = self.by_test.get(tests)
+        if node is not None:
+            return node
+        node = self.by_test[tests] = _Node()
+        self.leaf = False
+        if len(tests) == 1 and not tests[0][2]:
+            slot, vals, _ = tests[0]
+            d = next((kd for ks, kd in self.keyed if ks == slot), None)
+            if d is None:
+                d = {}
+                self.keyed.append((slot, d))
+            for v in vals:
+                d.setdefault(v, []).append(node)
+        else:
+            self.other.append((tests, node))
+        return node
 
 
 class FastMatcher:
     def __init__(self) -> None:
-        # first-token key -> (second-token key -> patterns, patterns tried regardless)
-        # entry: (label, compiled tokens, tests of the operator-free head still to check,
-        #         length of that head, tokens already checked by the index)
-        self._index: dict[tuple[int, object], tuple[dict, list]] = {}
-        self._anywhere: list[tuple] = []
+        self._root = _Node()
+        # patterns with "*" / "+": (label, compiled tokens, values their fixed tokens need)
+        self._star: list[tuple[str, tuple, tuple]] = []
         self._count = 0
-        self._slots: tuple[int, ...] = ()
-        self._slots2: tuple[int, ...] = ()
 
     def __len__(self) -> int:
         return self._count
@@ -69,76 +92,100 @@ class FastMatcher:
         for pat in patterns:
             toks = tuple(_compile_tok(t) for t in pat)
             self._count += 1
-            k = 0
-            while k < len(toks) and toks[k][1] is None:
-                k += 1
-            head = tuple(t[0] for t in toks[:k])
-            tests, op = toks[0]
-            keys = _first_keys(tests) if op is None else None
-            if keys is None:
-                self._anywhere.append((label, toks, head, k, 0))
+            if any(op in ("*", "+") for _, op in toks):
+                self._add_star(label, toks)
                 continue
-            keys2 = None
-            if len(toks) > 1 and toks[1][1] is None:
-                keys2 = _first_keys(toks[1][0])
-            for key in keys:
-                sub, rest = self._index.setdefault(key, ({}, []))
-                if keys2 is None:  # the index checked token 1: test the head from token 2
-                    rest.append((label, toks, head[1:], k, 1))
-                else:  # ... tokens 1 and 2
-                    for k2 in keys2:
-                        sub.setdefault(k2, []).append((label, toks, head[2:], k, 2))
-        self._slots = tuple(sorted({key[0] for key in self._index}))
-        self._slots2 = tuple(sorted({k2[0] for sub, _ in self._index.values() for k2 in sub}))
+            options = [((t,), ()) if op == "?" else ((t,),) for t, op in toks]
+            for combo in product(*options):
+                seq = [t for part in combo for t in part]
+                if not seq:
+                    continue  # spaCy never matches an empty span
+                node = self._root
+                for tests in seq:
+                    node = node.child(tests)
+                if label not in node.labels:
+                    node.labels.append(label)
+
+    def _add_star(self, label: str, toks: tuple) -> None:
+        # the values its obligatory tokens need: a doc without one of them cannot match
+        required = tuple(
+            (tests[0][0], tests[0][1])
+            for tests, op in toks
+            if op is None and len(tests) == 1 and not tests[0][2]
+        )
+        self._star.append((label, toks, required))
 
     @staticmethod
     def rows(doc: Doc) -> list[tuple]:
         return [(t.lower_, t.lemma_, t.pos_, t.text, t.like_num) for t in doc]
 
-    def __call__(self, doc: Doc, rows: list[tuple] | None = None) -> list[tuple[str, int, int]]:
+    def __call__(
+        self, doc: Doc, rows: list[tuple] | None = None, present: dict[int, set] | None = None
+    ) -> list[tuple[str, int, int]]:
+        """`present`, if given, maps a slot to the set of its values in the doc."""
         if rows is None:
             rows = self.rows(doc)
         n = len(rows)
-        index = self._index
-        slots, slots2 = self._slots, self._slots2
+        root = self._root
         found: set[tuple[str, int, int]] = set()
+        add = found.add
+        root_keyed = root.keyed
+        root_other = root.other
         for i in range(n):
             row = rows[i]
-            cands = list(self._anywhere) if self._anywhere else []
-            nxt = rows[i + 1] if i + 1 < n else None
-            for slot in slots:
-                entry = index.get((slot, row[slot]))
-                if entry is None:
-                    continue
-                sub, rest = entry
-                cands.extend(rest)
-                if nxt is not None and sub:
-                    for slot2 in slots2:
-                        c = sub.get((slot2, nxt[slot2]))
-                        if c:
-                            cands.extend(c)
-            for label, toks, head, k, done in cands:
-                j = i + done
-                for tests in head:  # the fixed-length head, checked without recursion
-                    if j >= n:
+            nxt: list[_Node] = []
+            for slot, d in root_keyed:  # the patterns that can start here
+                kids = d.get(row[slot])
+                if kids is not None:
+                    nxt.extend(kids)
+            for tests, kid in root_other:
+                for slot, vals, neg in tests:
+                    if (row[slot] in vals) == neg:
                         break
-                    r = rows[j]
-                    for slot, vals, neg in tests:
-                        if (r[slot] in vals) == neg:
-                            break
-                    else:
-                        j += 1
-                        continue
-                    break
                 else:
-                    if k == len(toks):
-                        if j > i:
-                            found.add((label, i, j))
-                        continue
-                    for e in _ends(toks, k, j, rows, n):
+                    nxt.append(kid)
+            j = i + 1
+            while nxt:
+                frontier = []
+                for node in nxt:
+                    if node.labels:
+                        for label in node.labels:
+                            add((label, i, j))
+                    if not node.leaf:
+                        frontier.append(node)
+                if not frontier or j >= n:
+                    break
+                row = rows[j]
+                j += 1
+                nxt = []
+                for node in frontier:
+                    for slot, d in node.keyed:
+                        kids = d.get(row[slot])
+                        if kids is not None:
+                            nxt.extend(kids)
+                    for tests, kid in node.other:
+                        for slot, vals, neg in tests:
+                            if (row[slot] in vals) == neg:
+                                break
+                        else:
+                            nxt.append(kid)
+        if self._star:
+            self._match_star(rows, n, found, dict(present) if present else {})
+        return sorted(found, key=lambda m: (m[1], m[2], m[0]))
+
+    def _match_star(self, rows: list[tuple], n: int, found: set, present: dict) -> None:
+        for label, toks, required in self._star:
+            for slot, vals in required:
+                have = present.get(slot)
+                if have is None:
+                    have = present[slot] = {r[slot] for r in rows}
+                if have.isdisjoint(vals):
+                    break
+            else:
+                for i in range(n):
+                    for e in _ends(toks, 0, i, rows, n):
                         if e > i:
                             found.add((label, i, e))
-        return sorted(found, key=lambda m: (m[1], m[2], m[0]))
 
 
 def _ok(tests: tuple, row: tuple) -> bool:

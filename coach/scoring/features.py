@@ -24,15 +24,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from spacy.lang.en.stop_words import STOP_WORDS
-from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
+from spacy.tokens import Doc
 
-from . import tone
+from . import toks, tone
 from .customer import GENERIC_STEMS, KEEP_STOP, PROCEDURE_STEMS, CustomerInfo, stem, word_keys
 from .lexicon import EMOTION_LEMMAS, GENERIC_LEMMAS, PROCEDURE_LEMMAS, WEAK_EMOTION_LEMMAS
 from .normalize import Normalised
 from .patterns import (
     ACTION_VERBS,
+    INSULT_ADJ,
+    INSULT_NOUN,
     LABELS,
     NAMED,
     REQUEST_VERBS,
@@ -40,6 +41,7 @@ from .patterns import (
     build_matchers,
     find_dep_matches,
 )
+from .toks import Sent, Toks
 
 EMO_WORDS = frozenset(NAMED["EMO"])
 
@@ -83,9 +85,10 @@ APOLOGY_GENERIC_OBJ = frozenset(
     """
 inconvenience trouble confusion issue problem hassle situation experience frustration delay
 wait waiting matter this that it any mix mixup error mistake happen occur cause feel way
-thing everything caused
+thing everything caused disruption bother difficulty difficulties annoyance while
 """.split()
 )
+STOCK_NUISANCE = frozenset("hassle inconvenience trouble bother disruption annoyance".split())
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 EVALUATIVE = frozenset(
     {
@@ -136,7 +139,7 @@ ACTION_CONTEXT = frozenset(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class Hit:
     label: str
     start: int  # token index (or char offset into the original text when raw=True)
@@ -162,6 +165,7 @@ class Analysis:
     remedy: bool = False
     request_first: bool = False
     procedure_noun: str | None = None
+    toks: Toks | None = None  # the token table the hits index into
 
 
 # ---------------------------------------------------------------------------------
@@ -175,57 +179,92 @@ _NEG_CHECKED = POS_LABELS | {
 }
 
 
-def _sent_of(doc: Doc, sents: list[Span] | None = None) -> list[int]:
-    """Sentence index of every token."""
-    out = [0] * len(doc)
-    for si, s in enumerate(doc.sents if sents is None else sents):
-        for i in range(s.start, s.end):
-            out[i] = si
-    return out
+_Q_AUX = frozenset({"can", "could", "would", "will", "do", "have", "be", "may", "shall"})
+_VERB_AUX = frozenset({"VERB", "AUX"})
+_REQUEST_VERBS = frozenset(REQUEST_VERBS)
+_SUBJ_AUX = SUBJECT_DEPS | {"aux"}
 
 
-def _is_question(sent: Span) -> bool:
-    toks = [t for t in sent if not t.is_space]
-    if not toks or not any(t.pos_ in {"VERB", "AUX"} for t in toks):
+def _is_question(T: Toks, start: int, end: int) -> bool:
+    space, pos = T.space, T.pos
+    toks = [k for k in range(start, end) if not space[k]]
+    if not toks or not any(pos[k] in _VERB_AUX for k in toks):
         return False  # "NINE DAYS?!" echoes the customer, it asks nothing
-    if "?" in toks[-1].text or (len(toks) > 1 and "?" in toks[-2].text):
+    text = T.text
+    if "?" in text[toks[-1]] or (len(toks) > 1 and "?" in text[toks[-2]]):
         return True
     first = toks[0]
-    second = toks[1] if len(toks) > 1 else None
+    if T.low[first] == "had":
+        return False  # "Had you been in, ...": a conditional, not a question (no "?")
     return (
-        first.lemma_ in {"can", "could", "would", "will", "do", "have", "be", "may", "shall"}
-        and first.pos_ == "AUX"
-        and second is not None
-        and second.lower_ in {"you", "i", "we", "u"}
+        T.lem[first] in _Q_AUX
+        and pos[first] == "AUX"
+        and len(toks) > 1
+        and T.low[toks[1]] in {"you", "i", "we", "u"}
     )
 
 
-def _is_request(sent: Span, question: bool | None = None) -> bool:
+def _sent_root(T: Toks, sent: Sent) -> int:
+    """Span.root of a sentence: its first token that heads itself."""
+    head = T.head
+    for k in range(sent.start, sent.end):
+        if head[k] == k:
+            return k
+    return T.doc[sent.start : sent.end].root.i  # pragma: no cover - always has a root
+
+
+def _is_request(T: Toks, sent: Sent, question: bool) -> bool:
     """A sentence that asks the customer for something (details, an action)."""
-    if _is_question(sent) if question is None else question:
+    if question:
         return True
-    toks = [t for t in sent if not t.is_punct]
+    punct, low, lem, dep, head, kids = T.punct, T.low, T.lem, T.dep, T.head, T.kids
+    toks = [k for k in range(sent.start, sent.end) if not punct[k]]
     if not toks:
         return False
-    for t in toks:
-        if t.lower_ == "please" and t.head.pos_ == "VERB" and t.head.lemma_ in REQUEST_VERBS:
+    for k in toks:
+        if low[k] == "please" and T.pos[head[k]] == "VERB" and lem[head[k]] in _REQUEST_VERBS:
             return True
         if (
-            t.lemma_ in {"need", "require"}
-            and any(c.dep_ == "nsubj" and c.lower_ in {"i", "we"} for c in t.children)
-            and any(c.lower_ in {"your", "you"} for c in t.subtree)
+            lem[k] in {"need", "require"}
+            and any(dep[c] == "nsubj" and low[c] in {"i", "we"} for c in kids[k])
+            and any(t.lower_ in {"your", "you"} for t in T.doc[k].subtree)
         ):
             return True
-    root = sent.root
+    root = _sent_root(T, sent)
     return (
-        root.tag_ == "VB"
-        and root.lemma_ in REQUEST_VERBS
-        and root.lemma_ != "let"
-        and not any(c.dep_ in SUBJECT_DEPS | {"aux"} for c in root.children)
+        T.tag[root] == "VB"
+        and lem[root] in _REQUEST_VERBS
+        and lem[root] != "let"
+        and not any(dep[c] in _SUBJ_AUX for c in kids[root])
     )
 
 
-def _negated(doc: Doc, start: int, end: int, ignore: set[int]) -> bool:
+_NEG_CLIMB = frozenset(
+    {
+        "ccomp",
+        "xcomp",
+        "acomp",
+        "attr",
+        "dobj",
+        "pobj",
+        "prep",
+        "amod",
+        "advmod",
+        "oprd",
+        "pcomp",
+        "npadvmod",
+        "compound",
+    }
+)
+
+
+_REASON_WORDS = frozenset({"because", "since", "due", "thanks"})
+COMMISERATE_ADJ = frozenset(
+    "awful terrible unacceptable frustrating rubbish annoying ridiculous horrible dreadful".split()
+)
+
+
+def _negated(T: Toks, start: int, end: int, ignore: set[int]) -> bool:
     """Is the span under a negation it does not itself contain?
 
     Looks for a `neg` child ("not", "n't", "never") on the span's head and on the
@@ -233,93 +272,83 @@ def _negated(doc: Doc, start: int, end: int, ignore: set[int]) -> bool:
     upset": upset <- 're <- understand [neg]). Conjoined verbs are separate clauses
     ("I can't change it, but I understand").
     """
-    inside = set(range(start, end))
-    roots = [t for t in doc[start:end] if t.head.i not in inside or t.head.i == t.i]
+    head, dep, kids, pos = T.head, T.dep, T.kids, T.pos
+    roots = [k for k in range(start, end) if not start <= head[k] < end or head[k] == k]
     for r in roots:
         node = r
         for _ in range(5):
-            for c in node.children:
-                if c.dep_ == "neg" and c.i not in inside and c.i not in ignore:
+            for c in kids[node]:
+                if dep[c] == "neg" and not start <= c < end and c not in ignore:
                     return True
-            if node.head.i == node.i:
+            up = head[node]
+            if up == node:
                 break
-            if node.dep_ in {
-                "ccomp",
-                "xcomp",
-                "acomp",
-                "attr",
-                "dobj",
-                "pobj",
-                "prep",
-                "amod",
-                "advmod",
-                "oprd",
-                "pcomp",
-                "npadvmod",
-                "compound",
-            }:
-                node = node.head
-            elif node.dep_ == "conj" and node.pos_ not in {"VERB", "AUX"}:
-                node = node.head
+            d = dep[node]
+            if T.low[node] in _REASON_WORDS or any(
+                T.text[x] in {";", ":"} for x in range(min(node, up) + 1, max(node, up))
+            ):
+                break  # "...; you can't pay because of our mistake": a separate clause / reason
+            if d in _NEG_CLIMB or (d == "conj" and pos[node] not in _VERB_AUX):
+                node = up
             else:
                 break
     return False
 
 
-def _clause_end(tok, limit: int) -> int:
-    """Token index just after the subtree of `tok`, capped at `limit` tokens from it."""
-    right = tok.right_edge.i + 1
-    return min(right, tok.i + limit)
+def _clause_end(T: Toks, i: int, limit: int) -> int:
+    """Token index just after the subtree of token i, capped at `limit` tokens from it."""
+    return min(T.right_edge(i) + 1, i + limit)
 
 
 # ---------------------------------------------------------------------------------
 def analyse(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Analysis:
     matcher, phrase = _matchers()
-    sents = list(doc.sents)
-    sent_ix = _sent_of(doc, sents)
+    # every token attribute the rules read, read once (toks.py)
+    T = Toks(doc, norm.text)
+    sents = T.sents
+    sent_ix = T.sent_ix
     hits: list[Hit] = []
 
-    # token attributes read once: the matcher uses them, and the structural rules below
-    # are skipped when their trigger words do not occur at all (speed)
-    rows = matcher.rows(doc)
-    lows = {r[0] for r in rows}
-    lems = {r[1] for r in rows}
+    # the structural rules below are skipped when their trigger words do not occur (speed)
+    rows = T.rows
+    lows = set(T.low)
+    lems = set(T.lem)
+    T_low, T_lem, T_pos = T.low, T.lem, T.pos
 
     # 1. token + phrase patterns, longest match per label
-    by_label: dict[str, list[Span]] = {}
+    by_label: dict[str, list[tuple[int, int]]] = {}
     strings = doc.vocab.strings
-    for label, s, e in matcher(doc, rows):
-        by_label.setdefault(label, []).append(doc[s:e])
+    for label, s, e in matcher(doc, rows, {0: lows, 1: lems}):
+        by_label.setdefault(label, []).append((s, e))
     for match_id, s, e in phrase(doc):
-        by_label.setdefault(strings[match_id], []).append(doc[s:e])
-    for i, r in enumerate(rows):  # the emotion lexicon: a set lookup beats 150 patterns
-        if r[1] in EMO_WORDS or r[0] in EMO_WORDS:
-            by_label.setdefault("ACK_STATE", []).append(doc[i : i + 1])
+        by_label.setdefault(strings[match_id], []).append((s, e))
+    if not (EMO_WORDS.isdisjoint(lems) and EMO_WORDS.isdisjoint(lows)):
+        for i, r in enumerate(rows):  # the emotion lexicon: a set lookup beats 150 patterns
+            if r[1] in EMO_WORDS or r[0] in EMO_WORDS:
+                by_label.setdefault("ACK_STATE", []).append((i, i + 1))
     for label, spans in by_label.items():
-        for sp in filter_spans(spans):
+        why = LABELS[label][2]
+        for s, e in _filter_spans(spans):
             w = 1.0
             if label == "ACK_STATE" and all(
-                t.lemma_ in WEAK_EMOTION_LEMMAS or t.lower_ in WEAK_EMOTION_LEMMAS for t in sp
+                T_lem[k] in WEAK_EMOTION_LEMMAS or T_low[k] in WEAK_EMOTION_LEMMAS
+                for k in range(s, e)
             ):
                 w = 0.4
             if label == "ACK_LISTEN":
-                tail = doc[sp.end : sp.sent.end]
+                # the sentence of the span (Span.sent: up to the end of its last token's)
+                sent_end = sents[sent_ix[e - 1]].end
                 if not any(
-                    t.pos_ in {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
-                    and t.lemma_ not in GENERIC_LEMMAS
-                    and not t.is_stop
-                    for t in tail
+                    T_pos[k] in _TAIL_POS and T_lem[k] not in GENERIC_LEMMAS and not T.stop[k]
+                    for k in range(e, sent_end)
                 ):
                     w = 0.3  # "I hear you." refers to nothing
-                elif (
-                    sp[0].lower_ in {"thanks", "thank", "appreciate"}
-                    or sp[0].lemma_ == "appreciate"
-                ):
+                elif T_low[s] in {"thanks", "thank", "appreciate"} or T_lem[s] == "appreciate":
                     w = 2.0  # "thanks for walking me through what happened with the refund"
-            hits.append(Hit(label, sp.start, sp.end, LABELS[label][2], w))
+            hits.append(Hit(label, s, e, why, w))
 
     # contextual filters on token hits
-    hits = [h for h in hits if _keep(doc, h, sents, sent_ix)]
+    hits = [h for h in hits if _keep(doc, h, sents, sent_ix, T, cust)]
     canned = [h for h in hits if h.label == "ACK_CANNED"]
     hits = [
         h
@@ -333,23 +362,25 @@ def analyse(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Analysis:
     ]
 
     # 2. dependency patterns
-    dep_matches = find_dep_matches(doc)
-    questions = {i for i, s in enumerate(sents) if _is_question(s)}
-    requests = {i for i, s in enumerate(sents) if _is_request(s, i in questions)}
-    hits.extend(_paraphrase_hits(doc, dep_matches, questions, sent_ix, cust, "so" in lows))
-    hits.extend(_apology_hits(doc, dep_matches, cust))
+    dep_matches = find_dep_matches(doc, T)
+    questions = {i for i, s in enumerate(sents) if _is_question(T, s.start, s.end)}
+    requests = {i for i, s in enumerate(sents) if _is_request(T, s, i in questions)}
+    hits.extend(_paraphrase_hits(T, dep_matches, questions, cust, "so" in lows))
+    hits.extend(_apology_hits(T, dep_matches, cust))
     if not lems.isdisjoint(MODAL_TRIGGERS):
-        hits.extend(_modal_hits(doc, cust))
+        hits.extend(_modal_hits(T, cust))
     if not lems.isdisjoint(ORDER_VERBS):
-        hits.extend(_imperative_orders(sents))
+        hits.extend(_imperative_orders(T))
     if "be" in lems:
-        hits.extend(_reaction_judged_fair(doc))
+        hits.extend(_reaction_judged_fair(T))
     if not lems.isdisjoint(OWED_VERBS):
-        hits.extend(_we_failed(doc))
+        hits.extend(_we_failed(T))
     if not lows.isdisjoint(ANYONE_TRIGGERS):
-        hits.extend(_anyone_hits(doc, sents))
+        hits.extend(_anyone_hits(T))
     if not lows.isdisjoint(GENERAL_TRIGGERS) or not lems.isdisjoint(GENERAL_TRIGGERS):
-        hits.extend(_general_hits(doc, sents, sent_ix, questions, rows, lows))
+        hits.extend(_general_hits(T, questions, lows))
+    if not lems.isdisjoint(_ISSUE3_LEMMAS):
+        hits.extend(_issue3_hits(T, questions, cust))
     for ids in dep_matches.get("INSULT_PRED", []):
         adj, cop, subj = (doc[i] for i in ids)
         s, e = min(subj.i, adj.i), max(subj.i, adj.i) + 1
@@ -403,9 +434,9 @@ def analyse(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Analysis:
         if h.raw or h.label not in _NEG_CHECKED:
             kept.append(h)
             continue
-        low = doc[h.start : h.end].text.lower()
+        low = T.span_text(h.start, h.end).lower()
         fault = h.label in {"INV_BLAME", "TONE_BLAME"} and any(
-            w in low for w in ("fault", "responsib", "mistake")
+            w in low for w in ("fault", "responsib", "mistake", "job", "problem", "doing")
         )
         label_of_you = h.label in {"INV_CORRECT", "TONE_INSULT", "INV_MINIMISE"} and any(
             w in low
@@ -427,7 +458,10 @@ def analyse(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Analysis:
         if h.raw or not (h.label in POS_LABELS or fault or label_of_you):
             kept.append(h)
             continue
-        if _negated(doc, h.start, h.end, ignore):
+        if h.label == "VAL_LEGIT" and T.low[h.start] == "of" and T.low[h.start + 1] == "course":
+            kept.append(h)  # "of course you can't sleep": the negation is what is legitimate
+            continue
+        if _negated(T, h.start, h.end, ignore):
             if fault:
                 kept.append(Hit("VAL_SIDE", h.start, h.end, "tells them it is not their fault"))
             elif label_of_you:
@@ -444,10 +478,22 @@ def analyse(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Analysis:
     neg_spans = [
         h for h in hits if h.label in {"INV_CORRECT", "TONE_ORDER", "INV_NONAPOLOGY", "INV_DISMISS"}
     ]
+    stock = [h for h in hits if h.label == "VAL_APOLOGY_GENERIC"]
     hits = [
         h
         for h in hits
-        if not (h.label == "ACK_STATE" and any(n.start <= h.start < n.end for n in neg_spans))
+        if not (
+            h.label == "ACK_STATE"
+            and (
+                any(n.start <= h.start < n.end for n in neg_spans)
+                # "sorry for the hassle": a stock nuisance word, not how they feel
+                or any(
+                    n.start <= h.start < n.end
+                    and (T_lem[h.start] in STOCK_NUISANCE or n.weight < 1.0)
+                    for n in stock
+                )
+            )
+        )
     ]
 
     # 5. mocking sarcasm voids the empathy of the whole reply
@@ -464,31 +510,37 @@ def analyse(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Analysis:
 
     # 6. overlap with the customer's own words
     if sarcastic:
-        overlap_hits, overlap, overlap_hist = [], 0.0, 0.0
+        overlap_hits, overlap, overlap_hist, current = [], 0.0, 0.0, []
     else:
-        overlap_hits, overlap, overlap_hist = _overlap(doc, cust, requests, sent_ix, hits, rows)
+        overlap_hits, overlap, overlap_hist, current = _overlap(T, cust, requests, hits)
     hits.extend(overlap_hits)
     if overlap_hits and not lems.isdisjoint(COGNITION_VERBS):
-        hits.extend(_cognition_hits(doc, hits, questions, sent_ix))
+        hits.extend(_cognition_hits(T, hits, questions))
+    # words of their story inside blame, defence or a put-down ("if you needed it for Monday,
+    # you should have paid for ...") are used against them, not to show it got through: they
+    # count little unless an explicit acknowledgment ("I can see / I know X") carries them
+    hostile = {sent_ix[h.start] for h in hits if not h.raw and h.label in _ACK_HOSTILE}
+    if overlap_hits and hostile:
+        overlap, overlap_hist = _discount_hostile(hits, overlap_hits, current, hostile, sent_ix)
 
     # 7. contrast: empathy, then "but <policy/defence>"
     if not lows.isdisjoint(CONTRAST_TRIGGERS):
-        hits, taken = _contrast(doc, hits, sents, sent_ix)
+        hits, taken = _contrast(T, hits)
         removed.extend(taken)
 
     # 9. procedure-only replies
     n_sents = max(1, len(sents))
     request_first = bool(sents) and 0 in requests
     proc_noun = None
-    for t in doc if requests else ():
-        if t.lemma_ in PROCEDURE_LEMMAS and sent_ix[t.i] in requests:
+    for t in range(T.n) if requests else ():
+        if T_lem[t] in PROCEDURE_LEMMAS and sent_ix[t] in requests:
             proc_noun = (
                 " ".join(
-                    x.text
-                    for x in doc[t.left_edge.i : t.i + 1]
-                    if x.lower_ not in {"your", "the", "a", "an", "my"}
+                    T.text[x]
+                    for x in range(T.left_edge(t), t + 1)
+                    if T_low[x] not in {"your", "the", "a", "an", "my"}
                 )
-                or t.text
+                or T.text[t]
             )
             break
     has_pos = any(h.label in POS_LABELS for h in hits)
@@ -499,9 +551,9 @@ def analyse(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Analysis:
         )
 
     hits = _dedupe(hits)
-    remedy = _remedy(doc, dep_matches, questions, sent_ix)
+    remedy = _remedy(T, dep_matches, questions)
     features = _features(
-        doc, hits, overlap, overlap_hist, len(requests) / n_sents, request_first, cust, removed
+        T, hits, overlap, overlap_hist, len(requests) / n_sents, request_first, cust, removed
     )
     return Analysis(
         hits=hits,
@@ -510,10 +562,28 @@ def analyse(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Analysis:
         remedy=remedy,
         request_first=request_first,
         procedure_noun=proc_noun,
+        toks=T,
     )
 
 
 _MATCHERS = None
+_TAIL_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
+
+
+def _filter_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """spacy.util.filter_spans on (start, end) pairs: the (first) longest of overlapping
+    spans wins; duplicates are dropped; the result is sorted by start."""
+    if len(spans) == 1:
+        return spans
+    ordered = sorted(spans, key=lambda se: (se[1] - se[0], -se[0]), reverse=True)
+    out = []
+    seen: set[int] = set()
+    for s, e in ordered:
+        if s not in seen and e - 1 not in seen:
+            out.append((s, e))
+            seen.update(range(s, e))
+    out.sort(key=lambda se: se[0])
+    return out
 
 
 def _matchers():
@@ -525,10 +595,17 @@ def _matchers():
     return _MATCHERS
 
 
-def _keep(doc: Doc, h: Hit, sents: list[Span], sent_ix: list[int]) -> bool:
+def _keep(
+    doc: Doc, h: Hit, sents: list[Sent], sent_ix: list[int], T: Toks, cust: CustomerInfo
+) -> bool:
     """Context checks a token pattern cannot express."""
-    span = doc[h.start : h.end]
-    low = span.text.lower()
+    low = T.span_text(h.start, h.end).lower()
+    if (
+        h.label == "TONE_SARCASM"
+        and not cust.emotional
+        and low.endswith(("to say", "talk", "speak"))
+    ):
+        return False  # "what a lovely thing to say" to a thank-you is sincere
     if h.label == "TONE_PASSIVE" and low in {"ugh", "sigh"}:
         # "ugh, that's so disappointing": commiseration about their situation, not at them
         nxt = [t for t in doc[h.end : h.end + 6] if not t.is_punct]
@@ -536,9 +613,12 @@ def _keep(doc: Doc, h: Hit, sents: list[Span], sent_ix: list[int]) -> bool:
             len(nxt) >= 2 and nxt[0].lower_ in {"that", "this", "it"} and nxt[1].lemma_ == "be"
         ):
             return False
-    if h.label == "TONE_ORDER" and span[0].lemma_ == "do" and span[0].head.i != span[0].i:
+        sent = sents[sent_ix[h.start]]
+        if any(T.low[k] in COMMISERATE_ADJ for k in range(h.end, sent.end)):
+            return False  # "ugh, 3 days late on next-day shipping is awful": with them
+    if h.label == "TONE_ORDER" and T.lem[h.start] == "do" and T.head[h.start] != h.start:
         # "don't get upset" orders; "you didn't get an update" reports: an order has no subject
-        if any(c.dep_ in SUBJECT_DEPS for c in span[0].head.children):
+        if T.has_kid_dep(T.head[h.start], SUBJECT_DEPS):
             return False
     if h.label == "INV_MINIMISE" and ("happen" in low):
         # "it happens" only as a dismissive aside, not "make sure it happens today"
@@ -564,20 +644,20 @@ def _keep(doc: Doc, h: Hit, sents: list[Span], sent_ix: list[int]) -> bool:
         or h.label == "INV_MINIMISE"
         and any(w in low for w in ("common", "usual", "standard", "typical"))
     ):
-        nxt = doc[h.end : h.end + 3].text.lower()
+        nxt = T.span_text(h.end, min(h.end + 3, T.n)).lower()
         if nxt.startswith("to feel") or nxt.startswith("to be") or nxt.startswith("to get"):
             return False
         # "our standard refund" etc. are not minimising: need a copular clause
-        if not any(t.lemma_ == "be" for t in span):
+        if not any(T.lem[k] == "be" for k in range(h.start, h.end)):
             return False
     if h.label in {"VAL_SIDE"} and any(
         w in low for w in ("unacceptable", "poor", "wrong", "terrible", "awful", "appalling")
     ):
         sent = sents[sent_ix[h.start]]
         if any(
-            t.lower_
+            T.low[k]
             in {"language", "tone", "behaviour", "behavior", "attitude", "abuse", "swearing"}
-            for t in sent
+            for k in range(sent.start, sent.end)
         ):
             return False
     if (
@@ -587,21 +667,52 @@ def _keep(doc: Doc, h: Hit, sents: list[Span], sent_ix: list[int]) -> bool:
     ):
         # "not how it should work" / "not okay" need the situation as subject, not a refusal
         sent = sents[sent_ix[h.start]]
-        if any(t.lower_ in {"i", "we"} and t.dep_ in SUBJECT_DEPS for t in sent) and not any(
+        if any(
+            T.low[k] in {"i", "we"} and T.dep[k] in SUBJECT_DEPS
+            for k in range(sent.start, sent.end)
+        ) and not any(
             t.lower_ in {"it", "this", "that"} for t in doc[max(0, h.start - 3) : h.start]
         ):
             return False
+    if h.label in {"INV_BLAME", "TONE_BLAME"} and low.startswith(
+        ("you should have", "you ought to have")
+    ):
+        after = h.start + (3 if low.startswith("you should") else 4)
+        if after < T.n and T.pos[after] not in {"VERB", "AUX"}:
+            return False  # "you should have your tablets by 2pm" is a forecast
+    if (
+        h.label == "TONE_BLAME"
+        and low.startswith(("nobody", "no one"))
+        and any(T.lem[k] in {"force", "make", "tell", "ask"} for k in range(h.start, h.end))
+    ):
+        nxt = [T.low[k] for k in range(h.end, min(h.end + 2, T.n))]
+        if "to" not in nxt:
+            return (
+                False  # "nobody told you to pick it" blames; "nobody telling you a thing" reports
+            )
+    if h.label in {"TONE_ORDER", "INV_CORRECT"} and low == "relax":
+        if T.has_kid_dep(h.start, SUBJECT_DEPS):
+            return False  # "of course you can't relax" describes them; "Relax." orders
+    if h.label == "TONE_BLAME" and low.startswith("before"):
+        sent = sents[sent_ix[h.start]]
+        if not T.span_text(sent.start, sent.end).rstrip().endswith("?"):
+            return False  # "please allow 24 hours before contacting us" is an instruction
     if h.label in {"INV_BLAME", "TONE_BLAME", "POLICY"}:
         sent = sents[sent_ix[h.start]]
         if (
             h.label != "POLICY"
             and any(
-                t.dep_ == "mark" and t.lower_ in {"if", "whether", "unless", "in"}
-                for t in doc[sent.start : h.start]
+                T.dep[m] == "mark"
+                and T.low[m] in {"if", "whether", "unless", "in"}
+                and T.left_edge(T.head[m]) <= h.start <= T.right_edge(T.head[m])
+                for m in range(sent.start, h.start)
             )
             and "read" not in low
         ):
-            return False
+            return False  # "I'll check whether you entered the wrong code" blames nobody
+    if h.label == "ACK_LISTEN" and T.lem[h.start + 1 if h.end - h.start > 1 else h.start] == "get":
+        if h.start > 0 and T.low[h.start - 1] in {"can", "could", "may"}:
+            return False  # "Can I get your account email?" asks for something
     if h.label == "ACK_LISTEN":
         if low.split()[0] in {"it", "sound", "sounds", "seems", "looks", "seem", "look"}:
             # "it looks like I need your number" is not a paraphrase; require content after
@@ -613,7 +724,7 @@ def _keep(doc: Doc, h: Hit, sents: list[Span], sent_ix: list[int]) -> bool:
     if h.label == "TONE_ORDER" and low.startswith(("do", "don")):
         nxt = low.split()[-1]
         if nxt in {"get", "be", "speak", "talk", "take"}:
-            tail = doc[h.end : h.end + 3].text.lower()
+            tail = T.span_text(h.end, min(h.end + 3, T.n)).lower()
             if not any(
                 w in tail
                 for w in (
@@ -636,7 +747,7 @@ def _keep(doc: Doc, h: Hit, sents: list[Span], sent_ix: list[int]) -> bool:
     if h.label in {"TONE_PASSIVE", "INV_BLAME", "TONE_BLAME"} and any(
         w in low.split() for w in ("obviously", "clearly")
     ):
-        adv = next(t for t in span if t.lower_ in {"obviously", "clearly"})
+        adv = next(t for t in doc[h.start : h.end] if t.lower_ in {"obviously", "clearly"})
         head = adv.head
         subj = [c for c in head.children if c.dep_ in SUBJECT_DEPS]
         if (
@@ -652,6 +763,11 @@ def _keep(doc: Doc, h: Hit, sents: list[Span], sent_ix: list[int]) -> bool:
             return False  # "you're clearly furious" names their state
         if adv.lower_ == "clearly" and adv.i > head.i:
             return False  # manner: "you've told me clearly"
+        if any(
+            t.lemma_ in {"fix", "sort", "resolve", "refund", "correct"} and t.tag_ == "VBN"
+            for t in head.subtree
+        ):
+            return False  # "obviously this has to be fixed before ...": on their side
     if h.label == "TONE_DEFENSIVE" and low.endswith("correct"):
         if h.start > 0 and doc[h.start - 1].lower_ in {
             "you",
@@ -663,10 +779,22 @@ def _keep(doc: Doc, h: Hit, sents: list[Span], sent_ix: list[int]) -> bool:
         }:
             return False
     if h.label == "ACK_STATE" and h.end - h.start == 1:
-        tok = doc[h.start]
-        head = tok.head if tok.dep_ in {"acomp", "attr", "amod"} else tok
-        if any(c.dep_ in SUBJECT_DEPS and c.lower_ in {"i", "we"} for c in head.children):
+        if h.start > 0 and T.low[h.start - 1] == "no" and T.low[h.start] in {"worries", "worry"}:
+            return False  # "no worries": a pleasantry, not their feeling
+        tok = h.start
+        dep, tlow = T.dep, T.low
+        head = T.head[tok] if dep[tok] in {"acomp", "attr", "amod"} else tok
+        if any(dep[c] in SUBJECT_DEPS and tlow[c] in {"i", "we"} for c in T.kids[head]):
             return False  # "I'm afraid ...", "we're concerned" describe the agent
+    if h.label == "VAL_SIDE" and low.startswith("on our") and h.start > 0:
+        if T.low[h.start - 1] in {"fault", "problem", "issue", "error", "mistake"}:
+            return False  # "there's no fault on our end" denies, it does not side
+    if h.label == "VAL_SIDE" and low.endswith("wrong") and h.start > 0:
+        prev = h.start - 1
+        if T.low[prev] == "what" or (
+            T.low[prev] in {"'s", "is", "went", "was"} and prev > 0 and T.low[prev - 1] == "what"
+        ):
+            return False  # "find what's wrong", "check what went wrong": not siding
     if h.label == "VAL_SIDE" and any(
         w in low for w in ("wrong", "unacceptable", "ridiculous", "not on")
     ):
@@ -687,22 +815,20 @@ def _keep(doc: Doc, h: Hit, sents: list[Span], sent_ix: list[int]) -> bool:
             return False  # "you're being ridiculous" / "you're wrong" is not siding
     if (
         h.label in {"TONE_INSULT", "INV_CORRECT"}
-        and doc[h.end : h.end + 2].text.lower() == "not to"
+        and T.span_text(h.end, min(h.end + 2, T.n)).lower() == "not to"
     ):
         return False  # "you'd be crazy not to be exhausted" legitimises
-    if h.label in {"TONE_SARCASM", "TONE_PASSIVE"} and doc[h.start].lower_ in {
+    if h.label in {"TONE_SARCASM", "TONE_PASSIVE"} and T.low[h.start] in {
         "good",
         "fine",
         "nice",
     }:
         # "Good for you." / "Fine, I'll check." mock only as a sentence of their own;
         # "Is 9am good for you?" and "That's fine, I'll update it" are sincere
-        tok = doc[h.start]
-        if not (
-            tok.is_sent_start or (h.start > 0 and doc[h.start - 1].lower_ in {"oh", "well", "ugh"})
-        ):
+        if not (T.sstart[h.start] or (h.start > 0 and T.low[h.start - 1] in {"oh", "well", "ugh"})):
             return False
-        if sents[sent_ix[h.start]].text.rstrip().endswith("?"):
+        sent = sents[sent_ix[h.start]]
+        if T.span_text(sent.start, sent.end).rstrip().endswith("?"):
             return False
     if h.label == "TONE_COURTESY" and low == "let me":
         return True
@@ -711,223 +837,210 @@ def _keep(doc: Doc, h: Hit, sents: list[Span], sent_ix: list[int]) -> bool:
     return True
 
 
-def _paraphrase_hits(doc, dep_matches, questions, sent_ix, cust, has_so=True) -> list[Hit]:
+_AUX_DEPS = frozenset({"aux", "auxpass"})
+_PROMISE_AUX = frozenset({"will", "shall", "can", "could", "should", "may", "might"})
+_STORY_SKIP_LEMMAS = frozenset({"say", "mention", "tell", "explain", "ask", "like", "want", "need"})
+_OPINION_LEMMAS = frozenset({"deserve", "do", "need", "want", "like", "think", "believe", "feel"})
+_SO_NOT_NEXT = frozenset(
+    {
+        "i",
+        "we",
+        "let",
+        "please",
+        "that",
+        "what",
+        "how",
+        "sorry",
+        "much",
+        "glad",
+        "happy",
+        "many",
+        "far",
+    }
+)
+
+
+def _paraphrase_hits(T: Toks, dep_matches, questions, cust, has_so=True) -> list[Hit]:
     out: list[Hit] = []
     seen: set[int] = set()
+    low, lem, pos, tag, dep, kids, sent_ix = T.low, T.lem, T.pos, T.tag, T.dep, T.kids, T.sent_ix
     for ids in dep_matches.get("YOU_EXPERIENCE", []):
-        subj, verb = doc[ids[0]], doc[ids[1]]
-        if verb.i in seen or sent_ix[verb.i] in questions:
+        subj, verb = ids[0], ids[1]
+        if verb in seen or sent_ix[verb] in questions:
             continue
-        auxes = [c for c in verb.children if c.dep_ in {"aux", "auxpass"}]
-        if any(a.lemma_ in MODALS or a.lower_ in {"'ll", "'d", "ll"} for a in auxes):
+        vk = kids[verb]
+        auxes = [c for c in vk if dep[c] in _AUX_DEPS]
+        if any(lem[a] in MODALS or low[a] in {"'ll", "'d", "ll"} for a in auxes):
             continue
         if any(
-            c.dep_ == "mark" and c.lower_ in {"if", "whether", "unless", "once", "when"}
-            for c in verb.children
+            dep[c] == "mark" and low[c] in {"if", "whether", "unless", "once", "when"} for c in vk
         ):
             continue
-        tag = verb.tag_
-        lemma = verb.lemma_
-        perfect_or_prog = any(a.lemma_ in {"have", "be"} for a in auxes)
-        if tag in {"VBP", "VBZ"} and not perfect_or_prog:
+        tg = tag[verb]
+        lemma = lem[verb]
+        perfect_or_prog = any(lem[a] in {"have", "be"} for a in auxes)
+        if tg in {"VBP", "VBZ"} and not perfect_or_prog:
             # simple present: "you need", "you want" are not a story; "you are (without power)"
-            if lemma == "be" and any(c.dep_ in {"acomp", "prep", "attr"} for c in verb.children):
-                pass
-            else:
+            if not (lemma == "be" and any(dep[c] in {"acomp", "prep", "attr"} for c in vk)):
                 continue
-        if tag == "VBG" and not perfect_or_prog:
+        if tg == "VBG" and not perfect_or_prog:
             continue
-        if (
-            lemma in {"say", "mention", "tell", "explain", "ask", "like", "want", "need"}
-            and not perfect_or_prog
-            and tag != "VBD"
-        ):
+        if lemma in _STORY_SKIP_LEMMAS and not perfect_or_prog and tg != "VBD":
             continue
-        if lemma in {"contact", "reach", "choose", "call"} and tag == "VBD" and not verb.children:
-            continue
-        if lemma in {"deserve", "do", "need", "want", "like", "think", "believe", "feel"}:
+        if lemma in _OPINION_LEMMAS:
             continue  # evaluation or opinion, not their story
         if lemma in {"be", "entitle"} and any(
-            x.lemma_ in EVALUATIVE or x.lower_ in EVALUATIVE for x in verb.subtree
+            lem[x] in EVALUATIVE or low[x] in EVALUATIVE for x in T.desc(verb)
         ):
             continue
         # "you were right" is validation, not a restatement; keep content predicates only
-        end = _clause_end(verb, 10)
-        span_toks = doc[min(subj.i, verb.i) : end]
+        end = _clause_end(T, verb, 10)
+        first = min(subj, verb)
         content = [
-            t
-            for t in span_toks
-            if t.pos_ in CONTENT_POS
-            and t.lemma_ not in GENERIC_LEMMAS
-            and t.lower_ not in STOP_WORDS
+            k
+            for k in range(first, end)
+            if pos[k] in CONTENT_POS and lem[k] not in GENERIC_LEMMAS and low[k] not in STOP_WORDS
         ]
         if lemma == "be" and not content:
             continue
         if lemma in {"contact", "reach", "choose", "call", "get", "be"} and not content:
             continue
-        seen.add(verb.i)
+        seen.add(verb)
         out.append(
             Hit(
                 "ACK_PARAPHRASE",
-                min(subj.i, verb.i),
+                first,
                 end,
                 "restates what happened to them",
                 1.0 if content else 0.6,
             )
         )
-    for sent in doc.sents if has_so else ():  # "So <clause>" paraphrases
-        toks = [t for t in sent if not t.is_punct]
+    punct = T.punct
+    for sent in T.sents if has_so else ():  # "So <clause>" paraphrases
+        toks = [k for k in range(sent.start, sent.end) if not punct[k]]
         if len(toks) < 3 or sent_ix[sent.start] in questions:
             continue
-        k = (
-            1
-            if toks[0].lower_ in {"ok", "okay", "right", "alright"} and toks[1].lower_ == "so"
-            else 0
-        )
-        if toks[k].lower_ != "so" or toks[k + 1].lower_ in {
-            "i",
-            "we",
-            "let",
-            "please",
-            "that",
-            "what",
-            "how",
-            "sorry",
-            "much",
-            "glad",
-            "happy",
-            "many",
-            "far",
-        }:
+        k = 1 if low[toks[0]] in {"ok", "okay", "right", "alright"} and low[toks[1]] == "so" else 0
+        if low[toks[k]] != "so" or low[toks[k + 1]] in _SO_NOT_NEXT:
             continue
         if any(
-            t.tag_ in {"VBD", "VBN"} or t.lower_ in {"still", "again", "never", "twice"}
-            for t in toks[k + 1 :]
+            tag[x] in {"VBD", "VBN"} or low[x] in {"still", "again", "never", "twice"}
+            for x in toks[k + 1 :]
         ):
             out.append(
                 Hit(
                     "ACK_PARAPHRASE",
-                    toks[k].i,
-                    toks[-1].i + 1,
+                    toks[k],
+                    toks[-1] + 1,
                     "restates what happened to them",
                     0.8,
                 )
             )
     for ids in dep_matches.get("YOUR_THING", []):
-        poss, subj, verb = (doc[i] for i in ids)
-        if verb.i in seen or sent_ix[verb.i] in questions:
+        poss, subj, verb = ids
+        if verb in seen or sent_ix[verb] in questions:
             continue
-        if subj.lemma_ in PROCEDURE_LEMMAS and subj.lemma_ not in {
+        if lem[subj] in PROCEDURE_LEMMAS and lem[subj] not in {
             "order",
             "booking",
             "card",
             "account",
         }:
             continue
-        auxes = [c for c in verb.children if c.dep_ in {"aux", "auxpass"}]
-        negated = any(c.dep_ == "neg" for c in verb.children)
-        if (
-            any(
-                a.lemma_ in {"will", "shall", "can", "could", "should", "may", "might"}
-                for a in auxes
-            )
-            and not negated
-        ):
+        vk = kids[verb]
+        auxes = [c for c in vk if dep[c] in _AUX_DEPS]
+        negated = any(dep[c] == "neg" for c in vk)
+        if any(lem[a] in _PROMISE_AUX for a in auxes) and not negated:
             continue  # "your refund will be processed" is a promise, not a restatement
         if (
-            verb.tag_ in {"VBZ", "VBP", "VB"}
+            tag[verb] in {"VBZ", "VBP", "VB"}
             and not negated
             and not auxes
-            and not (
-                verb.lemma_ == "be" and any(c.dep_ in {"acomp", "attr"} for c in verb.children)
-            )
+            and not (lem[verb] == "be" and any(dep[c] in {"acomp", "attr"} for c in vk))
         ):
             continue  # "your policy covers ...", "your parcel is with our partner" state a fact
-        seen.add(verb.i)
+        seen.add(verb)
         out.append(
             Hit(
                 "ACK_PARAPHRASE",
-                poss.i,
-                _clause_end(verb, 10),
-                "restates what happened to their " + subj.text.lower(),
+                poss,
+                _clause_end(T, verb, 10),
+                "restates what happened to their " + T.text[subj].lower(),
             )
         )
     return out
 
 
-def _apology_hits(doc, dep_matches, cust: CustomerInfo) -> list[Hit]:
+_APOL_COMP_DEPS = frozenset({"ccomp", "advcl", "xcomp", "prep", "dobj", "acl", "relcl", "pobj"})
+_SPECIFIC_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
+
+
+def _apology_hits(T: Toks, dep_matches, cust: CustomerInfo) -> list[Hit]:
     """Specific apology (for the impact on them) vs generic ("sorry for any inconvenience")."""
     out: list[Hit] = []
+    low, lem, pos, tag, dep, kids, head = T.low, T.lem, T.pos, T.tag, T.dep, T.kids, T.head
     for ids in dep_matches.get("APOLOGY", []):
-        apol = doc[ids[0]]
-        if apol.lemma_ == "regret" and apol.pos_ != "VERB":
+        apol = ids[0]
+        if lem[apol] == "regret" and pos[apol] != "VERB":
             continue
-        if apol.tag_ in {"VBD", "VBN"}:
+        if tag[apol] in {"VBD", "VBN"}:
             continue  # "we have already apologised" reports, it does not apologise
         if (
-            apol.lemma_ == "sorry"
-            and apol.dep_ == "acomp"
-            and any(c.lower_ in {"you", "they"} and c.dep_ == "nsubj" for c in apol.head.children)
+            lem[apol] == "sorry"
+            and dep[apol] == "acomp"
+            and any(low[c] in {"you", "they"} and dep[c] == "nsubj" for c in kids[head[apol]])
         ):
             continue  # "you'll be sorry" / "you feel sorry"
-        comps = [
-            c
-            for c in apol.children
-            if c.dep_ in {"ccomp", "advcl", "xcomp", "prep", "dobj", "acl", "relcl", "pobj"}
-        ]
+        comps = [c for c in kids[apol] if dep[c] in _APOL_COMP_DEPS]
         # "sorry to hear (that/about) X": look through "hear"
         expanded = []
         for c in comps:
-            if c.lemma_ in {"hear", "learn", "see", "read"} and c.dep_ in {"xcomp", "advcl"}:
-                expanded.extend(
-                    x for x in c.children if x.dep_ in {"ccomp", "prep", "dobj", "advcl"}
-                )
+            if lem[c] in {"hear", "learn", "see", "read"} and dep[c] in {"xcomp", "advcl"}:
+                expanded.extend(x for x in kids[c] if dep[x] in {"ccomp", "prep", "dobj", "advcl"})
             else:
                 expanded.append(c)
         # "I'm sorry" with the clause attached to the copula ("I am sorry you lost ...")
-        if apol.dep_ == "acomp":
+        if dep[apol] == "acomp":
             expanded.extend(
-                c
-                for c in apol.head.children
-                if c.dep_ in {"ccomp", "advcl", "prep"} and c.i > apol.i
+                c for c in kids[head[apol]] if dep[c] in {"ccomp", "advcl", "prep"} and c > apol
             )
-        specific_tok = None
+        specific = False
         conditional = False
         for c in expanded:
-            for t in c.subtree:
-                if t.dep_ == "mark" and t.lower_ in {"if", "whether"}:
+            for t in T.desc(c):
+                if dep[t] == "mark" and low[t] in {"if", "whether"}:
                     conditional = True
-                if t.lower_ == "any" and t.dep_ == "det":
+                if low[t] == "any" and dep[t] == "det":
                     conditional = True  # "for any inconvenience / issues": pasteable anywhere
                 if (
-                    t.lemma_ in EMOTION_LEMMAS
-                    and t.pos_ == "ADJ"
-                    and t.dep_ in {"acomp", "oprd"}
-                    and any(x.lower_ == "you" and x.dep_ in SUBJECT_DEPS for x in t.head.children)
+                    lem[t] in EMOTION_LEMMAS
+                    and pos[t] == "ADJ"
+                    and dep[t] in {"acomp", "oprd"}
+                    and any(low[x] == "you" and dep[x] in SUBJECT_DEPS for x in kids[head[t]])
                 ):
                     continue  # "sorry (to hear) you're frustrated": the feeling, not the impact
                 if (
-                    t.pos_ in {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
-                    and t.lemma_ not in APOLOGY_GENERIC_OBJ
-                    and t.lemma_ not in GENERIC_LEMMAS
-                    and t.lower_ not in STOP_WORDS
+                    pos[t] in _SPECIFIC_POS
+                    and lem[t] not in APOLOGY_GENERIC_OBJ
+                    and lem[t] not in GENERIC_LEMMAS
+                    and low[t] not in STOP_WORDS
                 ):
-                    specific_tok = specific_tok or t
-                elif t.like_num or t.lower_ in {"twice", "again"}:
-                    specific_tok = specific_tok or t
-                elif t.lemma_ in {"wait", "delay"} and any(
-                    x.dep_ in {"amod", "nummod", "compound", "prep"} for x in t.children
+                    specific = True
+                elif T.num[t] or low[t] in {"twice", "again"}:
+                    specific = True
+                elif lem[t] in {"wait", "delay"} and any(
+                    dep[x] in {"amod", "nummod", "compound", "prep"} for x in kids[t]
                 ):
-                    specific_tok = specific_tok or t
-        end = max([apol.i + 1] + [min(c.right_edge.i + 1, apol.i + 16) for c in expanded])
-        start = apol.i
+                    specific = True
+        end = max([apol + 1] + [min(T.right_edge(c) + 1, apol + 16) for c in expanded])
+        start = apol
         if (
-            apol.lemma_ == "sorry"
-            and apol.i > 0
-            and doc[apol.i - 1].lower_ in {"so", "really", "very", "truly", "deeply", "terribly"}
+            lem[apol] == "sorry"
+            and apol > 0
+            and low[apol - 1] in {"so", "really", "very", "truly", "deeply", "terribly"}
         ):
-            start = apol.i - 1
-        if specific_tok is not None and not conditional:
+            start = apol - 1
+        if specific and not conditional:
             out.append(Hit("VAL_APOLOGY", start, end, "apologises for the specific impact on them"))
         else:
             why = (
@@ -939,9 +1052,67 @@ def _apology_hits(doc, dep_matches, cust: CustomerInfo) -> list[Hit]:
     return out
 
 
-def _overlap(
-    doc, cust: CustomerInfo, requests: set[int], sent_ix: list[int], hits: list[Hit], rows=None
-):
+_BLOCK_OVERLAP = frozenset({"TONE_SARCASM", "ACK_CANNED", "POLICY"})
+INSULT_WORDS = (
+    INSULT_ADJ
+    | INSULT_NOUN
+    | frozenset(
+        """thieves thief crooks crook useless incompetent deaf thick brainless liars liar
+        cowboys scammers clowns muppets""".split()
+    )
+)
+# (lower, lemma) -> (comparison keys or None for a generic word, procedural?): the same
+# words recur in every reply, so this is computed once per word form (cleared with the
+# other caches by clear_caches()).
+_WORD_INFO: dict[tuple[str, str], tuple[frozenset[str] | None, bool]] = {}
+
+
+def _word_info(lw: str, lm: str) -> tuple[frozenset[str] | None, bool]:
+    if (
+        lm.lower() in GENERIC_LEMMAS
+        or lw in GENERIC_LEMMAS
+        or stem(lm) in GENERIC_STEMS
+        or lw in INSULT_WORDS  # "deaf and stupid, wow": their insults are not their problem
+    ):
+        info: tuple[frozenset[str] | None, bool] = (None, False)
+    else:
+        info = (word_keys(lw, lm), stem(lm) in PROCEDURE_STEMS or lm in PROCEDURE_LEMMAS)
+    if len(_WORD_INFO) > 50_000:  # pragma: no cover - a very long-running process
+        _WORD_INFO.clear()
+    _WORD_INFO[(lw, lm)] = info
+    return info
+
+
+def clear_caches() -> None:
+    """Empty the per-word caches (benchmarks measure cold work)."""
+    _WORD_INFO.clear()
+    toks.clear_caches()
+
+
+_ACK_HOSTILE = frozenset({"TONE_BLAME", "INV_BLAME", "TONE_DEFENSIVE", "TONE_PASSIVE"})
+_ACK_EXPLICIT = frozenset({"ACK_LISTEN", "ACK_PARAPHRASE", "ACK_STATE", "ACK_IDIOM", "VAL_APOLOGY"})
+HOSTILE_OVERLAP_FACTOR = 0.25
+
+
+def _discount_hostile(hits, overlap_hits, current, hostile, sent_ix) -> tuple[float, float]:
+    """Scale down overlap words in hostile sentences (not inside an explicit acknowledgment);
+    returns the recomputed (overlap, overlap_hist) sums."""
+    covered = {
+        i for h in hits if not h.raw and h.label in _ACK_EXPLICIT for i in range(h.start, h.end)
+    }
+    score = 0.0
+    hist_score = 0.0
+    for h, cur in zip(overlap_hits, current, strict=True):
+        if sent_ix[h.start] in hostile and h.start not in covered:
+            h.weight *= HOSTILE_OVERLAP_FACTOR
+        if cur:
+            score += h.weight
+        else:
+            hist_score += h.weight * 0.6
+    return score, hist_score
+
+
+def _overlap(T: Toks, cust: CustomerInfo, requests: set[int], hits: list[Hit]):
     """Reply tokens that refer to what the customer said (stems + concept clusters)."""
     out: list[Hit] = []
     seen_keys: set[str] = set()
@@ -952,29 +1123,29 @@ def _overlap(
         # minimising or blaming words still name their problem ("it's only three days late"):
         # acknowledgment ignores attitude (rubric); only mockery, stock lines and policy text
         # are not a reference to their story
-        if h.label in {"TONE_SARCASM", "ACK_CANNED", "POLICY"}:
+        if h.label in _BLOCK_OVERLAP:
             blocked.update(range(h.start, h.end))
-    # only content words (or numbers) can refer to their story: skip the rest unbuilt
-    cand = (
-        doc if rows is None else [doc[i] for i, r in enumerate(rows) if r[2] in CONTENT_POS or r[4]]
-    )
-    for t in cand:
-        if t.i in blocked or t.is_punct or t.is_space:
+    low, lem, pos, num, stop, sent_ix = T.low, T.lem, T.pos, T.num, T.stop, T.sent_ix
+    ckeys, hkeys = cust.keys, cust.history_keys
+    current: list[bool] = []
+    for i in range(T.n):
+        # only content words (or numbers) can refer to their story
+        if pos[i] not in CONTENT_POS and not num[i]:
             continue
-        low = t.lower_
-        if t.pos_ not in CONTENT_POS and not t.like_num:
+        if i in blocked or T.punct[i] or T.space[i]:
             continue
-        if (t.is_stop or low in STOP_WORDS) and low not in KEEP_STOP and not t.like_num:
+        lw = low[i]
+        if (stop[i] or lw in STOP_WORDS) and lw not in KEEP_STOP and not num[i]:
             continue
-        if (
-            t.lemma_.lower() in GENERIC_LEMMAS
-            or low in GENERIC_LEMMAS
-            or stem(t.lemma_) in GENERIC_STEMS
-        ):
-            continue
-        keys = word_keys(low, t.lemma_)
-        cur = keys & cust.keys
-        hist = keys & cust.history_keys
+        lm = lem[i]
+        info = _WORD_INFO.get((lw, lm))
+        if info is None:
+            info = _word_info(lw, lm)
+        keys, procedural = info
+        if keys is None:
+            continue  # a generic word ("thing", "issue", "help")
+        cur = keys & ckeys
+        hist = keys & hkeys
         if not cur and not hist:
             continue
         new = (cur | hist) - seen_keys
@@ -982,20 +1153,21 @@ def _overlap(
             continue
         seen_keys |= cur | hist
         w = 1.0
-        if stem(t.lemma_) in PROCEDURE_STEMS or t.lemma_ in PROCEDURE_LEMMAS:
+        if procedural:
             w = 0.3
-        if sent_ix[t.i] in requests:
+        if sent_ix[i] in requests:
             w *= 0.5
-        elif _in_action(t):
+        elif _in_action(T, i):
             w *= 0.4
         if cur:
             score += w
         else:
             hist_score += w * 0.6
         out.append(
-            Hit("ACK_OVERLAP", t.i, t.i + 1, f"picks up '{t.text}' from what they told you", w)
+            Hit("ACK_OVERLAP", i, i + 1, f"picks up '{T.text[i]}' from what they told you", w)
         )
-    return out, score, hist_score
+        current.append(bool(cur))
+    return out, score, hist_score, current
 
 
 COGNITION_VERBS = frozenset(
@@ -1004,7 +1176,7 @@ COGNITION_VERBS = frozenset(
 _COG_OBJECT_DEPS = frozenset({"dobj", "ccomp", "xcomp", "attr", "oprd"})
 
 
-def _cognition_hits(doc, hits: list[Hit], questions, sent_ix) -> list[Hit]:
+def _cognition_hits(T: Toks, hits: list[Hit], questions) -> list[Hit]:
     """A first-person, non-negated "I see / know / understand / can see <their problem>":
     acknowledgment whatever follows ("I see the double charge, but that's the bank's
     problem"). The complement must refer to their story (overlap, paraphrase or their state);
@@ -1014,77 +1186,81 @@ def _cognition_hits(doc, hits: list[Hit], questions, sent_ix) -> list[Hit]:
         for h in hits
         if not h.raw
         and (
-            (h.label == "ACK_OVERLAP" and h.weight >= 0.5)
+            (h.label == "ACK_OVERLAP" and h.weight >= 0.3)
             or h.label in {"ACK_STATE", "ACK_PARAPHRASE"}
         )
         for i in range(h.start, h.end)
     }
     listened = {i for h in hits if h.label == "ACK_LISTEN" for i in range(h.start, h.end)}
     out: list[Hit] = []
-    for t in doc:
-        if t.lemma_ not in COGNITION_VERBS or t.pos_ not in {"VERB", "AUX"} or t.i in listened:
+    low, lem, pos, dep, kids, sent_ix = T.low, T.lem, T.pos, T.dep, T.kids, T.sent_ix
+    for t in range(T.n):
+        if lem[t] not in COGNITION_VERBS or pos[t] not in _VERB_AUX or t in listened:
             continue
-        if sent_ix[t.i] in questions:
+        if sent_ix[t] in questions:
             continue
-        subj = [c for c in t.children if c.dep_ in SUBJECT_DEPS]
-        if not subj or subj[0].lower_ not in {"i", "we"}:
+        subj = [c for c in kids[t] if dep[c] in SUBJECT_DEPS]
+        if not subj or low[subj[0]] not in {"i", "we"}:
             continue
-        if any(c.dep_ == "neg" for c in t.children) or _negated(doc, t.i, t.i + 1, set()):
+        if any(dep[c] == "neg" for c in kids[t]) or _negated(T, t, t + 1, set()):
             continue
-        comps = [c for c in t.children if c.dep_ in _COG_OBJECT_DEPS]
-        if t.lemma_ == "get" and not any(c.dep_ == "ccomp" for c in comps):
+        comps = [c for c in kids[t] if dep[c] in _COG_OBJECT_DEPS]
+        if lem[t] == "get" and not any(dep[c] == "ccomp" for c in comps):
             continue
         for c in comps:
-            a, b = c.left_edge.i, c.right_edge.i + 1
+            a, b = T.left_edge(c), T.right_edge(c) + 1
             if any(a <= i < b for i in content):
-                out.append(Hit("ACK_LISTEN", subj[0].i, b, LABELS["ACK_LISTEN"][2]))
+                out.append(Hit("ACK_LISTEN", subj[0], b, LABELS["ACK_LISTEN"][2]))
                 break
     return out
 
 
-def _in_action(t) -> bool:
+_ACTION_ANY = ACTION_CONTEXT | ACTION_VERBS
+
+
+def _in_action(T: Toks, i: int) -> bool:
     """Is the token inside a clause where *we* act ("I've refunded the express charge")?"""
-    node = t
+    pos, dep, kids, head = T.pos, T.dep, T.kids, T.head
+    node = i
     for _ in range(6):
-        if node.pos_ in {"VERB", "AUX"}:
-            subj = [c for c in node.children if c.dep_ in SUBJECT_DEPS]
+        if pos[node] in _VERB_AUX:
+            subj = [c for c in kids[node] if dep[c] in SUBJECT_DEPS]
             if subj:
-                return (
-                    subj[0].lower_ in {"i", "we"} and node.lemma_ in ACTION_CONTEXT | ACTION_VERBS
-                )
-            if node.dep_ in {"xcomp"} and node.head.lemma_ == "let":
+                return T.low[subj[0]] in {"i", "we"} and T.lem[node] in _ACTION_ANY
+            if dep[node] == "xcomp" and T.lem[head[node]] == "let":
                 return True
-        if node.head.i == node.i or node.dep_ in {"ccomp", "advcl", "relcl", "csubj"}:
+        if head[node] == node or dep[node] in {"ccomp", "advcl", "relcl", "csubj"}:
             return False
-        node = node.head
+        node = head[node]
     return False
 
 
 MODAL_TRIGGERS = frozenset({"should", "ought", "can", "must"})
 
 
-def _modal_hits(doc, cust: CustomerInfo | None = None) -> list[Hit]:
+def _modal_hits(T: Toks, cust: CustomerInfo | None = None) -> list[Hit]:
     """Negated "should" sides with them ("you shouldn't have had to", "that shouldn't be
     happening", "nobody should lose a day's pay") unless it corrects a feeling ("you
     shouldn't be upset") or blames ("you shouldn't have opened it")."""
     out: list[Hit] = []
-    for t in doc:
-        if t.dep_ != "aux" or t.lemma_ not in MODAL_TRIGGERS:
+    low, lem, pos, tag, dep, kids, head = T.low, T.lem, T.pos, T.tag, T.dep, T.kids, T.head
+    for t in range(T.n):
+        if dep[t] != "aux" or lem[t] not in MODAL_TRIGGERS:
             continue
-        verb = t.head
-        kids = list(verb.children)
-        neg = any(c.dep_ == "neg" for c in kids)
-        subj = next((c for c in kids if c.dep_ in SUBJECT_DEPS), None)
+        verb = head[t]
+        vk = kids[verb]
+        neg = any(dep[c] == "neg" for c in vk)
+        subj = next((c for c in vk if dep[c] in SUBJECT_DEPS), None)
         neg_subj = subj is not None and (
-            subj.lower_ in {"nobody", "noone", "none"}
-            or (subj.lower_ == "one" and any(c.lower_ == "no" for c in subj.children))
+            low[subj] in {"nobody", "noone", "none"}
+            or (low[subj] == "one" and any(low[c] == "no" for c in kids[subj]))
         )
-        you = subj is not None and subj.lower_ in {"you", "u"}
-        passive = any(c.dep_ == "auxpass" for c in kids)
-        start = min([t.i] + ([subj.left_edge.i] if subj is not None else []))
-        right = [c.right_edge.i for c in verb.rights if c.dep_ not in {"conj", "cc", "punct"}]
-        end = min(max([verb.i] + right) + 1, verb.i + 8)
-        if t.lemma_ in {"can", "must"}:
+        you = subj is not None and low[subj] in {"you", "u"}
+        passive = any(dep[c] == "auxpass" for c in vk)
+        start = min([t] + ([T.left_edge(subj)] if subj is not None else []))
+        right = [T.right_edge(c) for c in vk if c > verb and dep[c] not in {"conj", "cc", "punct"}]
+        end = min(max([verb] + right) + 1, verb + 8)
+        if lem[t] in {"can", "must"}:
             if neg and you and passive:  # "you can't be left without insulin"
                 out.append(Hit("VAL_SIDE", start, end, "says this should not happen to them"))
             continue
@@ -1092,50 +1268,58 @@ def _modal_hits(doc, cust: CustomerInfo | None = None) -> list[Hit]:
             # "you should have ordered earlier", "maybe she should have reordered": blame
             if (
                 subj is not None
-                and subj.lower_ in {"you", "u", "she", "he", "they"}
-                and t.lemma_ == "should"
-                and verb.tag_ == "VBN"
+                and low[subj] in {"you", "u", "she", "he", "they"}
+                and lem[t] == "should"
+                and tag[verb] == "VBN"
                 and not passive
-                and verb.lemma_ not in {"receive", "get", "hear", "see", "be", "have", "arrive"}
-                and any(c.lemma_ == "have" and c.dep_ == "aux" for c in kids)
+                and lem[verb] not in {"receive", "get", "hear", "see", "be", "have", "arrive"}
+                and any(lem[c] == "have" and dep[c] == "aux" for c in vk)
             ):
                 out.append(Hit("INV_BLAME", start, end, "tells them what they should have done"))
             continue
         if (
             you
-            and verb.lemma_ == "be"
-            and any(c.dep_ == "acomp" and c.lemma_ in EMOTION_LEMMAS for c in kids)
+            and lem[verb] == "be"
+            and any(dep[c] == "acomp" and lem[c] in EMOTION_LEMMAS for c in vk)
         ):
             out.append(Hit("INV_CORRECT", start, end, "tells them how they should feel"))
         elif (
             you
             and neg
-            and verb.tag_ == "VBN"
+            and tag[verb] == "VBN"
             and not passive
-            and verb.lemma_ != "have"
-            and any(c.lemma_ == "have" and c.dep_ == "aux" for c in kids)
+            and lem[verb] != "have"
+            and any(lem[c] == "have" and dep[c] == "aux" for c in vk)
         ):
             out.append(Hit("INV_BLAME", start, end, "tells them what they should not have done"))
+        elif any(low[x] in {"surprise", "news", "shock"} for x in range(verb, end)):
+            continue  # "this shouldn't come as a surprise" tells them they were warned
+        elif lem[verb] in EPISTEMIC_VERBS or (
+            lem[verb] in {"take", "be"} and any(low[x] == "long" for x in range(verb, end))
+        ):
+            continue  # "it shouldn't affect how it works", "it shouldn't take long": a forecast
         else:
             out.append(Hit("VAL_SIDE", start, end, "says this should not have happened to them"))
             if (
                 you
                 and cust is not None
                 and any(
-                    x.like_num
-                    or x.lower_ in {"twice", "again"}
+                    T.num[x]
+                    or low[x] in {"twice", "again"}
                     or (
-                        x.pos_ in {"NOUN", "VERB", "ADJ"}
-                        and x.lemma_ not in GENERIC_LEMMAS
-                        and word_keys(x.lower_, x.lemma_) & (cust.keys | cust.history_keys)
+                        pos[x] in {"NOUN", "VERB", "ADJ"}
+                        and lem[x] not in GENERIC_LEMMAS
+                        and word_keys(low[x], lem[x]) & (cust.keys | cust.history_keys)
                     )
-                    for x in doc[verb.i : end]
+                    for x in range(verb, end)
                 )
             ):
                 out.append(Hit("ACK_PARAPHRASE", start, end, "restates what happened to them"))
     return out
 
 
+# Negated "should" with these forecasts rather than sides: "it shouldn't affect the desk".
+EPISTEMIC_VERBS = frozenset("affect matter impact interfere change cause".split())
 LEGIT_ADJ = frozenset(
     """
 natural normal right fair reasonable understandable justified valid expected warranted legitimate
@@ -1153,59 +1337,65 @@ respond answer honour honor do explain warn check
 )
 
 
-def _reaction_judged_fair(doc) -> list[Hit]:
+def _reaction_judged_fair(T: Toks) -> list[Hit]:
     """ "Being exhausted is the natural reaction", "your anger is completely fair",
     "feeling let down is fair enough": the customer's reaction, judged legitimate."""
     out: list[Hit] = []
-    for t in doc:
-        if t.lemma_ != "be" or any(c.dep_ == "neg" for c in t.children):
+    low, lem, dep, kids = T.low, T.lem, T.dep, T.kids
+    for t in range(T.n):
+        if lem[t] != "be":
             continue
-        subj = next((c for c in t.children if c.dep_ in {"nsubj", "csubj"}), None)
-        pred = next((c for c in t.children if c.dep_ in {"acomp", "attr"}), None)
+        tk = kids[t]
+        if any(dep[c] == "neg" for c in tk):
+            continue
+        subj = next((c for c in tk if dep[c] in {"nsubj", "csubj"}), None)
+        pred = next((c for c in tk if dep[c] in {"acomp", "attr"}), None)
         if subj is None or pred is None:
             continue
-        pred_words = {pred.lemma_} | {c.lemma_ for c in pred.children if c.dep_ == "amod"}
+        pred_words = {lem[pred]} | {lem[c] for c in kids[pred] if dep[c] == "amod"}
         if not pred_words & LEGIT_ADJ:
             continue
-        sub = list(subj.subtree)
         if any(
-            x.lemma_ in EMOTION_LEMMAS or x.lower_ in EMOTION_LEMMAS or x.lemma_ in REACTION_NOUNS
-            for x in sub
+            lem[x] in EMOTION_LEMMAS or low[x] in EMOTION_LEMMAS or lem[x] in REACTION_NOUNS
+            for x in T.desc(subj)
         ):
             out.append(
                 Hit(
                     "VAL_LEGIT",
-                    subj.left_edge.i,
-                    pred.right_edge.i + 1,
+                    T.left_edge(subj),
+                    T.right_edge(pred) + 1,
                     "says their reaction is legitimate",
                 )
             )
     return out
 
 
-def _we_failed(doc) -> list[Hit]:
+def _we_failed(T: Toks) -> list[Hit]:
     """ "We didn't call you back", "we never sent the engineer", "we haven't kept our word":
     owning a failure in the first person is siding with the customer."""
     out: list[Hit] = []
-    for t in doc:
-        if t.lemma_ not in OWED_VERBS or t.pos_ != "VERB":
+    low, lem, pos, dep, kids = T.low, T.lem, T.pos, T.dep, T.kids
+    for t in range(T.n):
+        if lem[t] not in OWED_VERBS or pos[t] != "VERB":
             continue
-        kids = list(t.children)
-        if not any(c.dep_ == "nsubj" and c.lower_ in {"we", "i"} for c in kids):
+        tk = kids[t]
+        if not any(dep[c] == "nsubj" and low[c] in {"we", "i"} for c in tk):
             continue
-        if not any(c.dep_ == "neg" or c.lower_ == "never" for c in kids):
+        if not any(dep[c] == "neg" or low[c] == "never" for c in tk):
             continue
         if any(
-            c.dep_ == "aux"
-            and c.lemma_ in {"can", "will", "could", "would", "may", "might", "must", "should"}
-            for c in kids
+            dep[c] == "aux"
+            and lem[c] in {"can", "will", "could", "would", "may", "might", "must", "should"}
+            for c in tk
         ):
             continue  # "we can't refund it" is policy, not an admission
-        if any(c.dep_ == "mark" for c in kids):
+        if any(dep[c] == "mark" for c in tk):
             continue
-        start = min(c.i for c in kids if c.dep_ == "nsubj")
+        if any(low[x] == "wrong" for x in T.desc(t)):
+            continue  # "we haven't done anything wrong" denies, it does not own a failure
+        start = min(c for c in tk if dep[c] == "nsubj")
         out.append(
-            Hit("VAL_SIDE", start, min(t.right_edge.i + 1, t.i + 6), "owns what we failed to do")
+            Hit("VAL_SIDE", start, min(T.right_edge(t) + 1, t + 6), "owns what we failed to do")
         )
     return out
 
@@ -1215,81 +1405,78 @@ ORDER_VERBS = frozenset(
 )
 
 
-def _imperative_orders(sents) -> list[Hit]:
+def _imperative_orders(T: Toks) -> list[Hit]:
     """An imperative aimed at the customer's feelings or manners ("Relax.", "Settle down",
     "Stop worrying, I've got this") is an order, whatever the exact wording."""
     out: list[Hit] = []
-    for sent in sents:
-        root = sent.root
-        if root.lemma_ not in ORDER_VERBS or root.tag_ != "VB":
+    low, lem, dep, kids = T.low, T.lem, T.dep, T.kids
+    for sent in T.sents:
+        root = _sent_root(T, sent)
+        if lem[root] not in ORDER_VERBS or T.tag[root] != "VB":
             continue
-        if any(
-            c.dep_ in SUBJECT_DEPS or (c.dep_ == "aux" and c.lower_ != "do") for c in root.children
-        ):
+        if any(dep[c] in SUBJECT_DEPS or (dep[c] == "aux" and low[c] != "do") for c in kids[root]):
             continue
         if (
-            root.lemma_ in {"stop", "listen"}
+            lem[root] in {"stop", "listen"}
             and not any(
-                c.dep_ in {"xcomp", "dobj", "prep", "ccomp"} and c.lemma_ not in {"by", "for"}
-                for c in root.children
+                dep[c] in {"xcomp", "dobj", "prep", "ccomp"} and lem[c] not in {"by", "for"}
+                for c in kids[root]
             )
-            and root.lemma_ == "stop"
+            and lem[root] == "stop"
         ):
             continue  # "Stop." alone is ambiguous
-        end = min(root.right_edge.i + 1, root.i + 4)
-        out.append(Hit("TONE_ORDER", root.i, end, LABELS["TONE_ORDER"][2]))
+        end = min(T.right_edge(root) + 1, root + 4)
+        out.append(Hit("TONE_ORDER", root, end, LABELS["TONE_ORDER"][2]))
     return out
 
 
 ANYONE_TRIGGERS = frozenset({"anyone", "anybody", "everyone", "everybody", "would", "'d", "d"})
 
 
-def _anyone_hits(doc, sents) -> list[Hit]:
+def _anyone_hits(T: Toks) -> list[Hit]:
     """ "X would make anyone see red", "anyone would be fed up", "I'd want it fixed too"."""
     out: list[Hit] = []
-    for t in doc:
-        if t.lower_ in {"anyone", "anybody", "everyone", "everybody"}:
-            node = t.head
+    low, lem, dep, kids, head, punct = T.low, T.lem, T.dep, T.kids, T.head, T.punct
+    n = T.n
+    for t in range(n):
+        if low[t] in {"anyone", "anybody", "everyone", "everybody"} and dep[t] != "dep":
+            node = head[t]
             for _ in range(2):
                 if any(
-                    c.dep_ == "aux" and c.lemma_ in {"would", "will", "could"}
-                    for c in node.children
-                ) and not any(c.dep_ == "neg" for c in node.children):
-                    s = min(t.i, node.i)
+                    dep[c] == "aux" and lem[c] in {"would", "will", "could"} for c in kids[node]
+                ) and not any(dep[c] == "neg" for c in kids[node]):
                     out.append(
                         Hit(
                             "VAL_LEGIT",
-                            s,
-                            max(t.i, node.i) + 1,
+                            min(t, node),
+                            max(t, node) + 1,
                             "says anyone would react the same way",
                         )
                     )
                     break
-                if node.head.i == node.i:
+                if head[node] == node:
                     break
-                node = node.head
-    for sent in sents:
-        toks = [x for x in sent if not x.is_punct and not x.is_space]
+                node = head[node]
+    for sent in T.sents:
+        toks = [x for x in range(sent.start, sent.end) if not punct[x] and not T.space[x]]
         if len(toks) < 3:
             continue
-        low = [x.lower_ for x in toks]
-        if not (set(low) & {"would", "'d", "d"}) or not (set(low) & {"i", "me"}):
+        words = {low[x] for x in toks}
+        if not (words & {"would", "'d", "d"}) or not (words & {"i", "me"}):
             continue
-        w_i = next(x.i for x in toks if x.lower_ in {"would", "'d", "d"})
+        w_i = next(x for x in toks if low[x] in {"would", "'d", "d"})
         for x in toks:
-            if x.i <= w_i:
+            if x <= w_i:
                 continue
-            nxt = doc[x.i + 1] if x.i + 1 < len(doc) else None
-            clause_end = nxt is None or nxt.is_punct or nxt.lower_ in {"but", "and", "so", "though"}
-            if (
-                x.lower_ == "too" or (x.lower_ == "same" and doc[x.i - 1].lower_ == "the")
-            ) and clause_end:
-                if any(y.lower_ in {"i", "me"} for y in doc[sent.start : x.i]):
+            nxt = x + 1
+            clause_end = nxt >= n or punct[nxt] or low[nxt] in {"but", "and", "so", "though"}
+            if (low[x] == "too" or (low[x] == "same" and low[x - 1] == "the")) and clause_end:
+                if any(low[y] in {"i", "me"} for y in range(sent.start, x)):
                     out.append(
                         Hit(
                             "VAL_LEGIT",
                             max(sent.start, w_i - 1),
-                            x.i + 1,
+                            x + 1,
                             "says you would feel the same in their place",
                         )
                     )
@@ -1310,10 +1497,8 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
     return out
 
 
-def _contrast(doc, hits: list[Hit], sents, sent_ix) -> tuple[list[Hit], list[Hit]]:
-    """Empathy before "but/however/unfortunately" (or inside "although ...") is taken back
-    when what dominates is policy, refusal, defence, blame or minimising."""
-    takeback_labels = {
+_TAKEBACK_LABELS = frozenset(
+    {
         "POLICY",
         "TONE_DEFENSIVE",
         "INV_BLAME",
@@ -1323,54 +1508,50 @@ def _contrast(doc, hits: list[Hit], sents, sent_ix) -> tuple[list[Hit], list[Hit
         "TONE_SARCASM",
         "TONE_PASSIVE",
     }
+)
+_CONCEDED_LABELS = EMPATHY_LABELS | {"ACK_LISTEN"}
+_UNDERSTAND = frozenset(
+    {"understand", "appreciate", "hear", "see", "get", "sorry", "apologise", "apologize"}
+)
+
+
+def _contrast(T: Toks, hits: list[Hit]) -> tuple[list[Hit], list[Hit]]:
+    """Empathy before "but/however/unfortunately" (or inside "although ...") is taken back
+    when what dominates is policy, refusal, defence, blame or minimising."""
     regions: list[tuple[int, int, int, int, int]] = []  # conceded [a,b) dominant [c,d), marker
-    for t in doc:
-        low = t.lower_
-        if (low in CONTRAST_CC and t.dep_ in {"cc", "advmod", "ROOT"}) or (
-            low in CONTRAST_ADV
-            and t.dep_ in {"advmod", "ROOT", "intj", "prep"}
-            and (
-                t.is_sent_start
-                or (t.i > 0 and doc[t.i - 1].is_punct)
-                or t.i + 1 < len(doc)
-                and doc[t.i + 1].is_punct
-            )
+    low, dep, punct, sstart = T.low, T.dep, T.punct, T.sstart
+    n = T.n
+    for t in range(n):
+        lw = low[t]
+        d = dep[t]
+        if (lw in CONTRAST_CC and d in {"cc", "advmod", "ROOT"}) or (
+            lw in CONTRAST_ADV
+            and d in {"advmod", "ROOT", "intj", "prep"}
+            and (sstart[t] or (t > 0 and punct[t - 1]) or t + 1 < n and punct[t + 1])
         ):
-            if low == "still" and not t.is_sent_start:
+            if lw == "still" and not sstart[t]:
                 continue
-            regions.append((0, t.i, t.i + 1, len(doc), t.i))
-        elif low in CONCESSIVE and t.dep_ == "mark":
-            head = t.head
-            a, b = head.left_edge.i, head.right_edge.i + 1
-            sent = sents[sent_ix[t.i]]
-            regions.append((a, b, b, max(sent.end, len(doc)), t.i))
-        elif (
-            low == "that"
-            and t.i + 1 < len(doc)
-            and doc[t.i + 1].lower_ == "said"
-            and t.is_sent_start
-        ):
-            regions.append((0, t.i, t.i + 2, len(doc), t.i))
+            regions.append((0, t, t + 1, n, t))
+        elif lw in CONCESSIVE and d == "mark":
+            head = T.head[t]
+            a, b = T.left_edge(head), T.right_edge(head) + 1
+            sent = T.sents[T.sent_ix[t]]
+            regions.append((a, b, b, max(sent.end, n), t))
+        elif lw == "that" and t + 1 < n and low[t + 1] == "said" and sstart[t]:
+            regions.append((0, t, t + 2, n, t))
     if not regions:
         return hits, []
     removed: list[Hit] = []
     new_hits = list(hits)
+    lem = T.lem
     for a, b, c, d, m in regions:
-        dom = [h for h in hits if not h.raw and c <= h.start < d and h.label in takeback_labels]
+        dom = [h for h in hits if not h.raw and c <= h.start < d and h.label in _TAKEBACK_LABELS]
         if not dom:
             continue
         conceded = [
-            h
-            for h in hits
-            if not h.raw and a <= h.start < b and h.label in EMPATHY_LABELS | {"ACK_LISTEN"}
+            h for h in hits if not h.raw and a <= h.start < b and h.label in _CONCEDED_LABELS
         ]
-        understand = [
-            t
-            for t in doc[a:b]
-            if t.lemma_
-            in {"understand", "appreciate", "hear", "see", "get", "sorry", "apologise", "apologize"}
-        ]
-        if not conceded and not understand:
+        if not conceded and not any(lem[k] in _UNDERSTAND for k in range(a, b)):
             continue
         for h in conceded:
             if h.dim == "validation" and h.direction > 0 and h in new_hits:
@@ -1386,9 +1567,10 @@ def _contrast(doc, hits: list[Hit], sents, sent_ix) -> tuple[list[Hit], list[Hit
 VAGUE_ACTIONS = frozenset({"sort", "fix", "chase", "escalate", "raise", "process", "look", "check"})
 OFFER_VERBS = ACTION_VERBS | {"get", "have", "receive", "give", "offer", "see", "take"}
 FUTURE_AUX = frozenset({"will", "'ll", "ll", "shall", "can", "could", "would"})
+_OFFER_OR_WISH = OFFER_VERBS | {"like", "want"}
 
 
-def _remedy(doc, dep_matches, questions, sent_ix) -> bool:
+def _remedy(T: Toks, dep_matches, questions) -> bool:
     """Does the reply offer or commit to a concrete remedy?
 
     Yes: "I'll send a replacement", "I've refunded the fee", "let me book an engineer",
@@ -1397,79 +1579,80 @@ def _remedy(doc, dep_matches, questions, sent_ix) -> bool:
     a refusal ("we can't refund"), advice ("you should request a refund"), a vague call
     with no time ("I'll call you").
     """
+    low, lem, pos, tag, dep, kids, head = T.low, T.lem, T.pos, T.tag, T.dep, T.kids, T.head
     for ids in dep_matches.get("ACTION_FIRST_PERSON", []):
-        subj, verb = doc[ids[0]], doc[ids[1]]
-        if verb.lemma_ not in ACTION_VERBS:
+        subj, verb = ids[0], ids[1]
+        if lem[verb] not in ACTION_VERBS:
             continue
-        if subj.dep_ == "dobj" and (
-            subj.lower_ not in {"me", "us"} or verb.head.lemma_ not in {"let", "like", "want"}
+        vk = kids[verb]
+        if dep[subj] == "dobj" and (
+            low[subj] not in {"me", "us"} or lem[head[verb]] not in {"let", "like", "want"}
         ):
             continue
-        if any(c.dep_ == "neg" for c in verb.children) or any(
-            c.dep_ == "neg" for c in verb.head.children if verb.dep_ in {"xcomp", "ccomp"}
+        if any(dep[c] == "neg" for c in vk) or (
+            dep[verb] in {"xcomp", "ccomp"} and any(dep[c] == "neg" for c in kids[head[verb]])
         ):
             continue
-        auxes = {c.lower_ for c in verb.children if c.dep_ in {"aux", "auxpass"}}
+        auxes = {low[c] for c in vk if dep[c] in _AUX_DEPS}
         if auxes & {"should", "might", "may", "must"} or any(
-            c.dep_ == "mark" and c.lower_ == "if" for c in verb.children
+            dep[c] == "mark" and low[c] == "if" for c in vk
         ):
             continue
-        if verb.lemma_ in {"call", "email", "ring"} and not any(
-            t.lower_ in TIME_WORDS or t.like_num for t in verb.subtree
+        if lem[verb] in {"call", "email", "ring"} and not any(
+            low[x] in TIME_WORDS or T.num[x] for x in T.desc(verb)
         ):
             continue
-        if verb.tag_ == "VBD" or verb.dep_ == "relcl" or auxes & {"did", "do", "does"}:
+        if tag[verb] == "VBD" or dep[verb] == "relcl" or auxes & {"did", "do", "does"}:
             continue  # "we sent", "we did send a replacement": history, not an offer
-        if any(c.lower_ == "only" for c in verb.children):
+        if any(low[c] == "only" for c in vk):
             continue  # "we can only offer a refund once ...": a condition, not an offer
-        if verb.lemma_ in VAGUE_ACTIONS and not any(
-            t.lower_ in TIME_WORDS
-            or t.like_num
-            or (t.pos_ in {"NOUN", "PROPN"} and t.dep_ in {"dobj", "pobj"})
-            for t in verb.subtree
+        if lem[verb] in VAGUE_ACTIONS and not any(
+            low[x] in TIME_WORDS
+            or T.num[x]
+            or (pos[x] in {"NOUN", "PROPN"} and dep[x] in {"dobj", "pobj"})
+            for x in T.desc(verb)
         ):
             continue  # "I'll sort it" names no remedy
         return True
     for ids in dep_matches.get("REMEDY_NOUN", []):
-        noun = doc[ids[0]]
-        head = noun.head
-        if head.dep_ == "prep":
-            head = head.head
-        if head.pos_ not in {"VERB", "AUX"} or head.lemma_ not in OFFER_VERBS | {"like", "want"}:
+        noun = ids[0]
+        hd = head[noun]
+        if dep[hd] == "prep":
+            hd = head[hd]
+        if pos[hd] not in _VERB_AUX or lem[hd] not in _OFFER_OR_WISH:
             continue
-        kids = list(head.children)
-        if any(c.dep_ == "neg" for c in kids):
+        hk = kids[hd]
+        if any(dep[c] == "neg" for c in hk):
             continue
-        subj = next((c for c in kids if c.dep_ in SUBJECT_DEPS), None)
-        aux = {c.lower_ for c in kids if c.dep_ in {"aux", "auxpass"}}
+        subj = next((c for c in hk if dep[c] in SUBJECT_DEPS), None)
+        aux = {low[c] for c in hk if dep[c] in _AUX_DEPS}
+        only = any(low[c] == "only" for c in hk)
         passive_done = (
-            noun.dep_ == "nsubjpass"
-            and head.tag_ == "VBN"
-            and head.lemma_ in ACTION_VERBS
+            dep[noun] == "nsubjpass"
+            and tag[hd] == "VBN"
+            and lem[hd] in ACTION_VERBS
             and not aux & {"can", "could", "may", "might", "must", "should"}
-            and not any(c.lower_ == "only" for c in kids)
+            and not only
         )
+        subj_low = low[subj] if subj is not None else None
         future_you = (
-            subj is not None
-            and subj.lower_ in {"you", "u"}
+            subj_low in {"you", "u"}
             and bool(aux & FUTURE_AUX)
-            and head.lemma_ in {"get", "receive", "have", "see"}
+            and lem[hd] in {"get", "receive", "have", "see"}
             and not aux & {"can", "could"}
         )
         offer = (
-            head.lemma_ in {"like", "want"}
-            and subj is not None
-            and subj.lower_ == "you"
-            and "would" in aux | {c.lower_ for c in kids}
+            lem[hd] in {"like", "want"}
+            and subj_low == "you"
+            and "would" in aux | {low[c] for c in hk}
         )
         agent = (
-            subj is not None
-            and subj.lower_ in {"i", "we"}
-            and head.lemma_ in OFFER_VERBS
+            subj_low in {"i", "we"}
+            and lem[hd] in OFFER_VERBS
             and not aux & {"should", "might", "may", "must", "did", "do", "does"}
-            and head.tag_ != "VBD"
-            and head.dep_ != "relcl"
-            and not any(c.lower_ == "only" for c in kids)
+            and tag[hd] != "VBD"
+            and dep[hd] != "relcl"
+            and not only
         )
         if passive_done or future_you or offer or agent:
             return True
@@ -1495,68 +1678,81 @@ def _apology_ctx(hits) -> float:
     return 1.0 if support >= 1.0 else 0.0
 
 
-def _specific_content(doc, hits) -> float:
+_NOUNISH = frozenset({"NOUN", "PROPN", "NUM"})
+
+
+def _specific_content(T: Toks, hits) -> float:
     """Concrete nouns and numbers outside requests: a canned line has none."""
+    pos, lem, stop, num = T.pos, T.lem, T.stop, T.num
+    cand = [t for t in range(T.n) if pos[t] in _NOUNISH]
+    if not cand:
+        return 0.0
     skip = set()
     for h in hits:
         if h.label in {"ACK_PROCEDURE", "ACK_CANNED", "POLICY"} and not h.raw:
             skip.update(range(h.start, h.end))
     n = 0
-    for t in doc:
-        if t.i in skip:
+    for t in cand:
+        if t in skip:
             continue
+        p = pos[t]
         if (
-            t.pos_ in {"NOUN", "PROPN"}
-            and t.lemma_ not in GENERIC_LEMMAS
-            and t.lemma_ not in PROCEDURE_LEMMAS
-            and not t.is_stop
-        ) or (t.like_num and t.pos_ == "NUM"):
+            p != "NUM"
+            and lem[t] not in GENERIC_LEMMAS
+            and lem[t] not in PROCEDURE_LEMMAS
+            and lem[t] not in EMOTION_LEMMAS
+            and not stop[t]
+        ) or (num[t] and p == "NUM"):
             n += 1
     return float(n)
 
 
+_AK_LABELS = frozenset({"VAL_APOLOGY", "VAL_SIDE", "VAL_LEGIT", "VAL_WHY"})
+
+
 def _features(
-    doc, hits, overlap, overlap_hist, request_ratio, request_first, cust, removed
+    T: Toks, hits, overlap, overlap_hist, request_ratio, request_first, cust, removed
 ) -> dict[str, float]:
     totals: dict[str, float] = {}
     for h in hits:
         totals[h.label] = totals.get(h.label, 0.0) + h.weight
-
-    def count(*labels):
-        return sum(totals.get(label, 0.0) for label in labels)
-
-    n_words = sum(1 for t in doc if not t.is_punct and not t.is_space)
+    # one label: its total; two: their sum, in this order (as `sum` would add them)
+    g = totals.get
+    n_words = 0
+    for p, sp in zip(T.punct, T.space, strict=True):
+        if not p and not sp:
+            n_words += 1
     f = {
         # acknowledgment
         # "I can't imagine how/what ..." recognises their state even without an emotion word
-        "ack_state": min(count("ACK_STATE", "ACK_IDIOM"), 2.0),
-        "ack_listen": min(count("ACK_LISTEN"), 2.0),
-        "ack_paraphrase": min(count("ACK_PARAPHRASE"), 2.0),
+        "ack_state": min(g("ACK_STATE", 0.0) + g("ACK_IDIOM", 0.0), 2.0),
+        "ack_listen": min(g("ACK_LISTEN", 0.0), 2.0),
+        "ack_paraphrase": min(g("ACK_PARAPHRASE", 0.0), 2.0),
         "ack_overlap": min(overlap + overlap_hist, 4.0),
-        "ack_procedure": 1.0 if any(h.label == "ACK_PROCEDURE" for h in hits) else 0.0,
-        "ack_canned": min(count("ACK_CANNED"), 2.0),
+        "ack_procedure": 1.0 if "ACK_PROCEDURE" in totals else 0.0,
+        "ack_canned": min(g("ACK_CANNED", 0.0), 2.0),
         "voided": min(float(sum(1 for r in removed if r.label.startswith("ACK"))), 2.0),
         "request_ratio": request_ratio,
         "short": 1.0 if n_words <= 4 else 0.0,
         # validation
-        "val_legit": min(count("VAL_LEGIT", "VAL_WHY"), 2.0),
-        "val_side": min(count("VAL_SIDE"), 2.0),
-        "val_apology": min(count("VAL_APOLOGY"), 2.0),
-        "val_apology_generic": min(count("VAL_APOLOGY_GENERIC"), 2.0),
+        "val_legit": min(g("VAL_LEGIT", 0.0) + g("VAL_WHY", 0.0), 2.0),
+        "val_side": min(g("VAL_SIDE", 0.0), 2.0),
+        "val_apology": min(g("VAL_APOLOGY", 0.0), 2.0),
+        "val_apology_generic": min(g("VAL_APOLOGY_GENERIC", 0.0), 2.0),
         "apology_ctx": _apology_ctx(hits),
-        "inv": min(count(*INV_LABELS), 3.0),
-        "policy": min(count("POLICY"), 2.0),
+        "inv": min(sum(g(label, 0.0) for label in INV_LABELS), 3.0),
+        "policy": min(g("POLICY", 0.0), 2.0),
         # calm tone
-        "tone_shout": min(count("TONE_SHOUT"), 3.0),
-        "tone_order": min(count("TONE_ORDER", "INV_CORRECT"), 2.0),
-        "tone_sarcasm": min(count("TONE_SARCASM", "TONE_PASSIVE"), 2.0),
-        "tone_defensive": min(count("TONE_DEFENSIVE"), 2.0),
-        "tone_blame": min(count("INV_BLAME", "TONE_BLAME"), 2.0),
-        "tone_threat": min(count("TONE_THREAT", "TONE_INSULT"), 2.0),
-        "tone_dismiss": min(count("INV_DISMISS", "INV_NONAPOLOGY"), 2.0),
-        "tone_boundary": min(count("TONE_BOUNDARY"), 1.0),
-        "minimise": min(count("INV_MINIMISE"), 2.0),
-        "specific_content": min(_specific_content(doc, hits), 3.0) / 3.0,
+        "tone_shout": min(g("TONE_SHOUT", 0.0), 3.0),
+        "tone_order": min(g("TONE_ORDER", 0.0) + g("INV_CORRECT", 0.0), 2.0),
+        "tone_sarcasm": min(g("TONE_SARCASM", 0.0) + g("TONE_PASSIVE", 0.0), 2.0),
+        "tone_defensive": min(g("TONE_DEFENSIVE", 0.0), 2.0),
+        "tone_blame": min(g("INV_BLAME", 0.0) + g("TONE_BLAME", 0.0), 2.0),
+        "tone_threat": min(g("TONE_THREAT", 0.0) + g("TONE_INSULT", 0.0), 2.0),
+        "tone_dismiss": min(g("INV_DISMISS", 0.0) + g("INV_NONAPOLOGY", 0.0), 2.0),
+        "tone_boundary": min(g("TONE_BOUNDARY", 0.0), 1.0),
+        "minimise": min(g("INV_MINIMISE", 0.0), 2.0),
+        "specific_content": min(_specific_content(T, hits), 3.0) / 3.0,
         "customer_emotional": 1.0 if cust.emotional else 0.0,
     }
     # "No opportunity": answering "thanks, that's all", naming what was sorted ("Glad the
@@ -1566,25 +1762,715 @@ def _features(
     # counts, taken before the contrast rule ("I'm sorry it's cracked again, but ...").
     taken = [r for r in removed if r.why.startswith("taken back")]
     pre = hits + taken
-
-    def pre_count(*labels):
-        return sum(
-            (h.weight if h.weight > 0 else 1.0) for h in pre if h.label in labels and not h.raw
-        )
-
-    f["ak_apology"] = min(pre_count("VAL_APOLOGY"), 2.0)
-    f["ak_side"] = min(pre_count("VAL_SIDE"), 2.0)
-    f["ak_legit"] = min(pre_count("VAL_LEGIT", "VAL_WHY"), 2.0)
+    ak_apology = ak_side = ak_legit = 0  # summed in hit order, as `sum` over them would
+    for h in pre:
+        lab = h.label
+        if h.raw or lab not in _AK_LABELS:
+            continue
+        w = h.weight if h.weight > 0 else 1.0
+        if lab == "VAL_APOLOGY":
+            ak_apology += w
+        elif lab == "VAL_SIDE":
+            ak_side += w
+        else:
+            ak_legit += w
+    f["ak_apology"] = min(ak_apology, 2.0)
+    f["ak_side"] = min(ak_side, 2.0)
+    f["ak_legit"] = min(ak_legit, 2.0)
     f["ak_apology_ctx"] = _apology_ctx(pre) if taken else f["apology_ctx"]
+    # how much concrete detail a closing names ("Glad the laptop finally made it")
     f["ack_closing"] = (
-        1.0
-        if not cust.emotional
-        and request_ratio == 0
-        and f["specific_content"] > 0
-        and f["ack_canned"] == 0
+        f["specific_content"]
+        if not cust.emotional and request_ratio == 0 and f["ack_canned"] == 0
         else 0.0
     )
     return f
+
+
+# ---------------------------------------------------------------------------------
+# 2026.11-4: blame, defensiveness and passive aggression in fresh wording, and the
+# customer's situation restated as its impact on them. Each rule is a general form read
+# off the parse (subject, modal, negation, complement), not a listed phrase; each was
+# checked on sentences written for tests/test_scorer.py and on new dev replies.
+# ---------------------------------------------------------------------------------
+# Verbs of undergoing: "you could have lost your job" is what might have happened to them.
+UNDERGO_VERBS = frozenset(
+    """
+be have get receive hear see lose miss suffer face end wait go arrive know need want feel
+die spend hurt injure strand leave
+""".split()
+)
+BLAME_MODALS = frozenset({"could", "might", "ought", "must"})
+# Emphatic "do" with what we (or a third party) did, argued back at the customer:
+# "the engineer did come", "we did try to call".
+DID_OUR_PART = frozenset(
+    """
+try attempt knock ring call visit come deliver leave check follow offer dispatch arrive attend
+process send email post text contact inform notify tell warn say state explain mention remind
+advise ask update
+""".split()
+)
+# Verbs of a limited role, with "just / only": "I just take the calls", "I'm only reading
+# what's on the system", "we only deliver them".
+ROLE_VERBS = frozenset("follow read pass relay work deliver answer try tell repeat".split())
+_FIRST_PERSON_SUBJ = frozenset({"i", "we"})
+_MODAL_OR_PERFECT = frozenset(
+    {
+        "have",
+        "'ve",
+        "has",
+        "had",
+        "will",
+        "'ll",
+        "can",
+        "could",
+        "would",
+        "'d",
+        "may",
+        "might",
+        "shall",
+        "should",
+        "must",
+    }
+)
+OTHER_PARTY_ADJ = frozenset(
+    "different separate another other independent external outside third-party".split()
+)
+ORG_NOUNS = frozenset(
+    "company firm business organisation organization team department contractor supplier "
+    "partner agency provider system".split()
+)
+DEFLECT_VERBS = frozenset(
+    "handle deal manage run do make decide set cover process own operate control arrange".split()
+)
+# A problem denied outright: "our system has never double-charged anyone".
+DENY_VERBS = frozenset("charge overcharge lose damage break crack miss make get mix".split())
+CUTOFF_WORDS = frozenset({"cutoff", "cut-off", "deadline", "cut"})
+# What the customer sends in: "if the paperwork had come in on time ..."
+CUSTOMER_SIDE_NOUNS = frozenset(
+    """
+paperwork document documents form forms photo photos receipt receipts details information
+order payment claim evidence proof reading readings application
+""".split()
+)
+REPORT_VERBS = frozenset("tell inform notify report show warn mention flag".split())
+# children a "be" rule below needs: a preposition ("on you"), a predicate, an "if"
+_BE_RULE_DEPS = frozenset({"prep", "advmod", "acomp", "attr"})
+REPEAT_COUNTS = frozenset({"twice", "times", "again"})
+IGNORED_THINGS = frozenset(
+    "comment comments remark remarks that this tone language insult insults it".split()
+)
+IF_THAT_MUCH = frozenset(
+    "important urgent much vital essential crucial serious desperate bad".split()
+)
+OUR_SIDE_NOUNS = frozenset(
+    "system systems courier couriers engineer engineers team driver drivers warehouse staff".split()
+)
+TOLD_VERBS = frozenset(
+    "tell say explain write mention state point note outline advise indicate highlight".split()
+)
+BACK_REFERENCE = frozenset(
+    {"ago", "earlier", "before", "previously", "already", "exactly", "last", "start", "beginning"}
+)
+DILIGENCE_ADVS = frozenset(
+    "sooner earlier properly carefully correctly advance beforehand ahead".split()
+)
+NOT_A_ROLE = frozenset(
+    "want need hope like love think feel know wish mean wonder appreciate understand".split()
+)
+DISCLAIM_VERBS = frozenset("vouch answer speak account blame".split())
+BAD_QUALITY = frozenset(
+    """blurry wrong incorrect incomplete unclear missing invalid illegible inaccurate
+    unreadable""".split()
+)
+NOT_US = frozenset({"by", "us", "me", "anyone", "anybody", "our", "this", "we", "mine", "ours"})
+REPEAT_VERBS = frozenset({"say", "repeat", "tell", "explain"})
+UPTAKE_VERBS = frozenset(
+    {"land", "sink", "register", "understand", "hear", "listen", "read", "catch"}
+)
+PRAISE_ADJ = frozenset(
+    """
+lovely kind charming helpful wonderful delightful glowing constructive colourful colorful polite
+nice generous thoughtful pleasant
+""".split()
+)
+UTTERANCE_NOUNS = frozenset(
+    """
+feedback comment comments words remark remarks input message insight language compliment
+compliments names opinion review
+""".split()
+)
+# Verbs that restate what the problem did to them: "it cost you an unpaid day",
+# "that's left you without internet", "it kept you waiting all day".
+IMPACT_VERBS = frozenset("cost leave keep put force make take mean drag strand set".split())
+_ISSUE3_LEMMAS = (
+    BLAME_MODALS
+    | DID_OUR_PART
+    | ROLE_VERBS
+    | DEFLECT_VERBS
+    | ORG_NOUNS
+    | DENY_VERBS
+    | TOLD_VERBS
+    | REPEAT_VERBS
+    | IMPACT_VERBS
+    | DISCLAIM_VERBS
+    | {"do", "be", "thank", "thanks", "first", "matter", "ignore", "need", "have", "should"}
+    | {"must", "ought", "happen", "occur", "explain", "answer", "cover", "address", "discuss"}
+    | {"go", "process", "handle", "book", "take", "check", "sort"}
+    | REPORT_VERBS
+)
+
+
+def _end8(T: Toks, t: int) -> int:
+    """Just after the clause of token t, at most 8 tokens from it."""
+    return min(T.right_edge(t) + 1, t + 8)
+
+
+def _issue3_hits(T: Toks, questions: set[int], cust: CustomerInfo) -> list[Hit]:
+    out: list[Hit] = []
+    n = T.n
+    low, lem, pos, tag, dep, kids, head = T.low, T.lem, T.pos, T.tag, T.dep, T.kids, T.head
+    sents, sent_ix = T.sents, T.sent_ix
+
+    def first_person_in(sent) -> bool:
+        return any(
+            low[x] in {"we", "i", "us", "me", "our", "my"} for x in range(sent.start, sent.end)
+        )
+
+    # the rules on any verb run only when their cue words occur at all (speed)
+    lows = set(low)
+    has_if = "if" in lows
+    has_cutoff = bool(lows & CUTOFF_WORDS) and "after" in lows
+    any_verb = bool(
+        lows & CUTOFF_WORDS
+        or ("if" in lows and "had" in lows)
+        or (lows & {"never", "n't", "not"} and lows & {"we", "our", "the"})
+    )
+    for t in range(n):
+        lm = lem[t]
+        if lm not in _ISSUE3_LEMMAS and not (any_verb and pos[t] == "VERB"):
+            continue
+        tk = kids[t]
+        si = sent_ix[t]
+        sent = sents[si]
+        question = si in questions
+        # the dependency labels of its children, and its subject (read once)
+        kd = {dep[c] for c in tk}
+        subj = None
+        if kd & SUBJECT_DEPS:
+            subj = next(c for c in tk if dep[c] in SUBJECT_DEPS)
+        # R-B "was anyone actually home?", "have you even tried ...?": doubting their diligence
+        if (
+            question
+            and subj is not None
+            and low[subj] in {"you", "u", "anyone", "anybody", "someone", "somebody"}
+            and any(
+                low[x] in {"actually", "even", "really", "ever"} and dep[x] == "advmod"
+                for x in T.desc(t)
+            )
+        ):
+            out.append(Hit("TONE_BLAME", sent.start, sent.end, "doubts what they did"))
+        # "you could / might have checked ...": what they should have done
+        if lm in BLAME_MODALS and dep[t] == "aux":
+            verb = head[t]
+            vk = kids[verb]
+            vsubj = next((c for c in vk if dep[c] in SUBJECT_DEPS), None)
+            if (
+                vsubj is not None
+                and low[vsubj] in {"you", "u", "she", "he", "they"}
+                and tag[verb] == "VBN"
+                and any(lem[c] == "have" and dep[c] == "aux" for c in vk)
+                and not any(dep[c] in {"auxpass", "neg"} for c in vk)
+                and lem[verb] not in UNDERGO_VERBS
+                and si not in questions
+                and not first_person_in(sent)
+            ):
+                s = T.left_edge(vsubj)
+                e = min(T.right_edge(verb) + 1, verb + 8)
+                out.append(Hit("TONE_BLAME", s, e, "tells them what they could have done"))
+                out.append(Hit("INV_BLAME", s, e, LABELS["INV_BLAME"][2]))
+            continue
+        if lm == "be" and pos[t] in _VERB_AUX:
+            if not kd & _BE_RULE_DEPS:
+                continue  # none of the rules below can apply (speed)
+            # "that's on you", "it's down to you to check": blame; negated it sides with them
+            preps = [c for c in tk if dep[c] == "prep" and low[c] == "on"]
+            preps += [
+                p
+                for d in tk
+                if low[d] == "down"
+                for p in [d, *kids[d]]
+                if dep[p] == "prep" and low[p] == "to"
+            ]
+            preps += [
+                c
+                for c in tk
+                if dep[c] == "prep" and low[c] == "to" and any(low[x] == "down" for x in tk)
+            ]
+            if any(dep[x] in {"acomp", "attr"} for x in tk):
+                preps = []  # "that's unfair on you": the adjective is the predicate
+            for c in dict.fromkeys(preps):
+                obj = next((x for x in kids[c] if dep[x] == "pobj"), None)
+                if obj is None or low[obj] not in {"you", "u", "yourself"}:
+                    continue
+                s = min([t, *[x for x in tk if dep[x] in {"nsubj", "csubj"}]])
+                s = T.left_edge(s) if s != t else t
+                if any(dep[x] == "neg" for x in tk):
+                    out.append(Hit("VAL_SIDE", s, obj + 1, "tells them it is not down to them"))
+                else:
+                    out.append(Hit("TONE_BLAME", s, obj + 1, "puts it on them"))
+                    out.append(Hit("INV_BLAME", s, obj + 1, LABELS["INV_BLAME"][2]))
+            # "the tracking is correct", "the bot is right": siding with the system against them
+            comp = next(
+                (x for x in tk if dep[x] == "acomp" and low[x] in {"right", "correct", "accurate"}),
+                None,
+            )
+            subj_be = next((x for x in tk if dep[x] == "nsubj"), None)
+            if (
+                comp is not None
+                and subj_be is not None
+                and pos[subj_be] in {"NOUN", "PROPN"}
+                and not any(low[x] in {"your", "my"} for x in kids[subj_be])
+                and not any(dep[x] == "neg" for x in tk)
+                and si not in questions
+            ):
+                out.append(
+                    Hit(
+                        "TONE_DEFENSIVE",
+                        T.left_edge(subj_be),
+                        comp + 1,
+                        "takes the system's side against them",
+                    )
+                )
+            # "the photos you send are blurry", "your address was incomplete": their input faulty
+            bad = next((x for x in tk if dep[x] == "acomp" and lem[x] in BAD_QUALITY), None)
+            sb = next((x for x in tk if dep[x] == "nsubj"), None)
+            if (
+                bad is not None
+                and sb is not None
+                and not any(dep[x] == "neg" for x in tk)
+                and (
+                    any(low[c] in {"your", "ur"} for c in kids[sb])
+                    or any(
+                        dep[c] == "relcl"
+                        and any(low[y] in {"you", "u"} and dep[y] == "nsubj" for y in kids[c])
+                        for c in kids[sb]
+                    )
+                )
+            ):
+                out.append(Hit("TONE_BLAME", T.left_edge(sb), bad + 1, "blames what they sent"))
+                out.append(Hit("INV_BLAME", T.left_edge(sb), bad + 1, LABELS["INV_BLAME"][2]))
+            # "the courier is a separate company", "the driver is from a separate firm":
+            # handing the problem to someone else
+            attr = next((x for x in tk if dep[x] == "attr" and lem[x] in ORG_NOUNS), None)
+            if attr is None:
+                frm = next((x for x in tk if dep[x] == "prep" and low[x] == "from"), None)
+                if frm is not None:
+                    attr = next(
+                        (x for x in kids[frm] if dep[x] == "pobj" and lem[x] in ORG_NOUNS), None
+                    )
+            if (
+                attr is not None
+                and not any(dep[x] == "neg" for x in tk)
+                and any(lem[x] in OTHER_PARTY_ADJ for x in kids[attr])
+            ):
+                out.append(
+                    Hit(
+                        "TONE_DEFENSIVE",
+                        T.left_edge(t),
+                        attr + 1,
+                        "hands the problem to someone else",
+                    )
+                )
+            continue
+        if (
+            lm in {"matter", "be"}
+            and has_if
+            and any(dep[c] == "mark" and low[c] == "if" for c in tk)
+        ):
+            # "if it matters that much / if it's so urgent": doubting their need
+            words = [low[x] for x in T.desc(t)]
+            if any(w in {"that", "so"} for w in words) and any(w in IF_THAT_MUCH for w in words):
+                s = min(c for c in tk if dep[c] == "mark")
+                out.append(Hit("TONE_PASSIVE", s, T.right_edge(t) + 1, "doubts their need"))
+        if lm in {"thank", "thanks"}:
+            # "thanks for that lovely feedback" to an angry customer: ironic
+            tail = range(t + 1, min(sent.end, t + 8))
+            if (
+                cust.emotional
+                and any(low[x] in PRAISE_ADJ for x in tail)
+                and any(low[x] in UTTERANCE_NOUNS for x in tail)
+            ):
+                out.append(Hit("TONE_SARCASM", t, sent.end, "mock thanks for their anger"))
+            continue
+        if pos[t] not in _VERB_AUX:
+            if lm == "first" and t + 1 < n and low[t + 1] == "time":
+                # "... since it didn't land the first time": they were too slow to follow
+                span = range(sent.start, sent.end)
+                if any(dep[x] == "neg" for x in span) and any(lem[x] in UPTAKE_VERBS for x in span):
+                    out.append(
+                        Hit(
+                            "TONE_PASSIVE",
+                            sent.start,
+                            sent.end,
+                            "implies they were slow to follow",
+                        )
+                    )
+            continue
+        subj_low = low[subj] if subj is not None else ""
+        neg = "neg" in kd
+        auxes = {low[c] for c in tk if dep[c] in _AUX_DEPS} if kd & _AUX_DEPS else set()
+        # emphatic "do" with what we / the engineer did: "the adjuster did try to ring you"
+        if (
+            lm in DID_OUR_PART
+            and not neg
+            and any(dep[c] == "aux" and low[c] in {"do", "does", "did"} for c in tk)
+            and subj is not None
+            and subj_low not in {"i", "you", "u"}
+            and subj < t
+            and not question
+        ):
+            out.append(
+                Hit("TONE_DEFENSIVE", T.left_edge(subj), _end8(T, t), "argues the point with them")
+            )
+        # "I'll ignore that comment": a put-down
+        if lm == "ignore" and subj_low in _FIRST_PERSON_SUBJ:
+            obj = next((c for c in tk if dep[c] == "dobj"), None)
+            if obj is not None and low[obj] in IGNORED_THINGS:
+                out.append(Hit("TONE_PASSIVE", subj, _end8(T, t), "brushes them off"))
+        # "I just take the calls", "I'm only reading what's on the system"
+        if (
+            lm in ROLE_VERBS
+            and subj_low in _FIRST_PERSON_SUBJ
+            and tag[t] in {"VBP", "VBZ", "VBG"}
+            and any(
+                dep[c] == "advmod" and low[c] in {"just", "only", "simply", "merely"} for c in tk
+            )
+            and not auxes & _MODAL_OR_PERFECT
+            and not neg
+            and not question
+            and not any(dep[c] == "prt" for c in tk)
+        ):
+            out.append(Hit("TONE_DEFENSIVE", subj, _end8(T, t), "plays down their own role"))
+        # "refunds are handled by a different department"
+        if lm in DEFLECT_VERBS and tag[t] == "VBN":
+            agent = next((c for c in tk if dep[c] == "agent"), None)
+            if agent is not None and any(
+                lem[x] in OTHER_PARTY_ADJ or low[x] in OTHER_PARTY_ADJ
+                for c in kids[agent]
+                for x in T.desc(c)
+            ):
+                s = T.left_edge(subj) if subj is not None else t
+                out.append(
+                    Hit(
+                        "TONE_DEFENSIVE",
+                        s,
+                        T.right_edge(agent) + 1,
+                        "hands the problem to someone else",
+                    )
+                )
+        # "we haven't done anything wrong", "we did nothing wrong"
+        if lm == "do" and subj_low in _FIRST_PERSON_SUBJ:
+            obj = next((c for c in tk if dep[c] == "dobj"), None)
+            if obj is not None:
+                words = {low[x] for x in T.desc(obj)} | {low[c] for c in tk}
+                if "wrong" in words and (low[obj] == "nothing" or (low[obj] == "anything" and neg)):
+                    out.append(
+                        Hit("TONE_DEFENSIVE", subj, _end8(T, t), "insists we did nothing wrong")
+                    )
+        # "our system has never double-charged anyone", "we never lose parcels"
+        if (
+            lm in DENY_VERBS
+            and subj is not None
+            and (
+                subj_low == "we"
+                or (
+                    lem[subj] in OUR_SIDE_NOUNS
+                    and any(low[c] in {"our", "the"} for c in kids[subj])
+                )
+            )
+            and any(low[c] == "never" for c in tk)
+            and (
+                lm not in {"make", "get", "mix"}
+                or any(
+                    low[x] in {"mistake", "mistakes", "error", "errors", "wrong", "up"}
+                    for x in T.desc(t)
+                )
+            )
+        ):
+            out.append(Hit("TONE_DEFENSIVE", T.left_edge(subj), _end8(T, t), "denies the problem"))
+        # R-Q "most cracks happen when people drag the box": their handling as the cause
+        if lm in {"happen", "occur"} and any(dep[c] == "advcl" for c in tk):
+            for c in tk:
+                if dep[c] != "advcl":
+                    continue
+                ck = kids[c]
+                csubj = next((x for x in ck if dep[x] in SUBJECT_DEPS), None)
+                if (
+                    any(
+                        dep[x] in {"mark", "advmod"} and low[x] in {"when", "if", "because"}
+                        for x in ck
+                    )
+                    and csubj is not None
+                    and low[csubj] in {"people", "customers", "you", "u", "someone"}
+                    and pos[c] == "VERB"
+                ):
+                    out.append(
+                        Hit(
+                            "TONE_BLAME",
+                            sent.start,
+                            sent.end,
+                            "puts it down to how they handled it",
+                        )
+                    )
+                    out.append(Hit("INV_BLAME", sent.start, sent.end, LABELS["INV_BLAME"][2]))
+        # "which is exactly what I told you two minutes ago"
+        if (
+            lm in TOLD_VERBS
+            and subj_low in _FIRST_PERSON_SUBJ
+            and any(low[c] == "what" for c in tk)
+        ):
+            if any(low[x] in BACK_REFERENCE for x in range(sent.start, sent.end)):
+                out.append(
+                    Hit(
+                        "TONE_PASSIVE",
+                        sent.start,
+                        sent.end,
+                        "points out you have said it before",
+                    )
+                )
+        # "I'll say this once more", "let me repeat it one more time"
+        if lm in REPEAT_VERBS | {"try"} and subj_low in {"i", "me", ""}:
+            span = [low[x] for x in range(t, min(sent.end, t + 6))]
+            if (
+                ("once" in span and "more" in span)
+                or ("one" in span and "more" in span and "time" in span)
+                or (lm in {"say", "repeat"} and "again" in span)
+            ) and (lm != "try" or "once" in span or "time" in span):
+                out.append(
+                    Hit(
+                        "TONE_PASSIVE",
+                        sent.start,
+                        sent.end,
+                        "makes a point of repeating yourself",
+                    )
+                )
+        # "had you been in when he knocked, ...": an inverted counterfactual about them
+        if (
+            lm == "have"
+            and low[t] == "had"
+            and t == sent.start
+            and t + 1 < n
+            and low[t + 1] in {"you", "u"}
+            and "?" not in T.span_text(sent.start, sent.end)
+            and any(lem[x] in {"would", "could"} for x in range(t, sent.end))
+        ):
+            out.append(Hit("TONE_BLAME", t, sent.end, "blames them for what went wrong"))
+            out.append(Hit("INV_BLAME", t, sent.end, LABELS["INV_BLAME"][2]))
+        # "the driver should have been told at the door": their job to report it
+        if (
+            lm in REPORT_VERBS
+            and tag[t] == "VBN"
+            and any(dep[c] == "auxpass" for c in tk)
+            and any(lem[c] == "should" for c in tk)
+            and subj is not None
+            and lem[subj] in {"driver", "courier", "engineer", "technician", "adjuster", "pharmacy"}
+        ):
+            out.append(
+                Hit(
+                    "TONE_BLAME",
+                    T.left_edge(subj),
+                    _end8(T, t),
+                    "says they should have reported it",
+                )
+            )
+            out.append(Hit("INV_BLAME", T.left_edge(subj), _end8(T, t), LABELS["INV_BLAME"][2]))
+        # R-A "you really need to reorder sooner", "you have to book in advance": what they
+        # should do differently, with an adverb of diligence or timing
+        if (
+            subj is not None
+            and (subj_low in {"you", "u"} or any(low[c] in {"your", "ur"} for c in kids[subj]))
+            and not question
+            and (
+                lm in {"need", "have", "should", "must", "ought"}
+                or auxes & {"should", "must", "ought"}
+            )
+            and any(low[x] in DILIGENCE_ADVS for x in T.desc(t))
+            and not first_person_in(sent)
+        ):
+            out.append(
+                Hit("TONE_BLAME", T.left_edge(subj), _end8(T, t), "tells them what to do better")
+            )
+            out.append(Hit("INV_BLAME", T.left_edge(subj), _end8(T, t), LABELS["INV_BLAME"][2]))
+        # R-C "I just process the orders", "I can only pass on what they tell me": playing
+        # down one's own role
+        if (
+            subj_low in _FIRST_PERSON_SUBJ
+            and any(
+                dep[c] == "advmod" and low[c] in {"just", "only", "simply", "merely"} for c in tk
+            )
+            and not neg
+            and not question
+            and lm not in NOT_A_ROLE
+            and (
+                (tag[t] in {"VBP", "VBZ"} and not auxes & _MODAL_OR_PERFECT)
+                # "I'm only covering for the scheduling team": a stand-in, not responsible
+                or (tag[t] == "VBG" and lm in ROLE_VERBS | {"cover", "stand"})
+            )
+            and not any(dep[c] == "prt" and low[c] == "up" for c in tk)
+        ):
+            out.append(Hit("TONE_DEFENSIVE", subj, _end8(T, t), "plays down their own role"))
+        # R-D "I can't really vouch for", "we can't be blamed for": disclaiming responsibility
+        if (
+            lm in DISCLAIM_VERBS
+            and subj is not None
+            and subj_low in {"i", "we"}
+            and (neg or lm == "blame" and any(dep[c] == "auxpass" for c in tk))
+            and not (lm == "blame" and any(low[x] in {"you", "u"} for x in T.desc(t)))
+        ):
+            out.append(Hit("TONE_DEFENSIVE", subj, _end8(T, t), "disclaims responsibility"))
+        # R-E "cancellations are decided by operations, not by anyone in this team"
+        if tag[t] == "VBN" and any(dep[c] == "agent" for c in tk):
+            if any(
+                low[x] == "not" and x + 1 < n and low[x + 1] in NOT_US
+                for x in range(t + 1, sent.end)
+            ):
+                s_ = T.left_edge(subj) if subj is not None else t
+                out.append(Hit("TONE_DEFENSIVE", s_, sent.end, "hands the problem to someone else"))
+        # R-K "I've already gone over this with you", "we've already covered that"
+        if (
+            subj_low in _FIRST_PERSON_SUBJ
+            and (
+                lm in {"explain", "answer", "cover", "address", "discuss", "say", "tell"}
+                or (lm == "go" and any(low[c] == "over" for c in tk))
+            )
+            and (
+                (
+                    any(low[c] == "already" for c in tk)
+                    and any(
+                        low[x] in {"this", "that", "it", "you"} for x in range(t + 1, _end8(T, t))
+                    )
+                )
+                # "I've explained the bill twice already", "I've told you three times"
+                or (
+                    any(low[x] in REPEAT_COUNTS for x in range(t + 1, _end8(T, t)))
+                    and not any(low[x] == "same" for x in range(t + 1, _end8(T, t)))
+                )
+            )
+        ):
+            out.append(
+                Hit("TONE_PASSIVE", subj, _end8(T, t), "points out you have covered it already")
+            )
+        # R-I "as I've tried to explain", "like I keep telling you"
+        if subj_low in _FIRST_PERSON_SUBJ and any(
+            dep[c] == "mark" and low[c] in {"as", "like"} for c in tk
+        ):
+            told = lm in TOLD_VERBS or any(dep[c] == "xcomp" and lem[c] in TOLD_VERBS for c in tk)
+            if told:
+                out.append(
+                    Hit(
+                        "TONE_PASSIVE",
+                        min(c for c in tk if dep[c] == "mark"),
+                        _end8(T, t),
+                        "points out you have said it before",
+                    )
+                )
+        # "you picked express after the cutoff", "your order came in after that": their timing
+        if (
+            has_cutoff
+            and subj is not None
+            and (subj_low in {"you", "u"} or any(low[c] in {"your", "ur"} for c in kids[subj]))
+            and any(low[x] == "after" for x in T.desc(t))
+            and any(low[x] in CUTOFF_WORDS for x in range(sent.start, sent.end))
+            and not question
+        ):
+            out.append(Hit("TONE_BLAME", T.left_edge(subj), _end8(T, t), "blames their timing"))
+            out.append(Hit("INV_BLAME", T.left_edge(subj), _end8(T, t), LABELS["INV_BLAME"][2]))
+        # "if the paperwork had come in on time we'd be further along": their part as the cause
+        if (
+            has_if
+            and "mark" in kd
+            and any(dep[c] == "mark" and low[c] == "if" for c in tk)
+            and "had" in auxes | {low[c] for c in tk}
+            and subj is not None
+            and lem[subj] in CUSTOMER_SIDE_NOUNS
+            and not any(low[c] in {"our", "we"} for c in kids[subj])
+            and (
+                lm in {"submit", "complete", "sign", "return", "fill"}
+                or any(dep[c] == "prt" and low[c] == "in" for c in tk)
+            )
+            and any(
+                lem[x] in {"would", "could"} and dep[x] == "aux"
+                for x in range(sent.start, sent.end)
+                if not T.left_edge(t) <= x <= T.right_edge(t)
+            )
+        ):
+            s_ = min(c for c in tk if dep[c] == "mark")
+            out.append(Hit("TONE_BLAME", s_, _end8(T, t), "blames their part for the delay"))
+            out.append(Hit("INV_BLAME", s_, _end8(T, t), LABELS["INV_BLAME"][2]))
+        # "our system doesn't double charge": denying the very problem they report
+        if (
+            subj is not None
+            and (
+                subj_low == "we"
+                or (
+                    lem[subj] in OUR_SIDE_NOUNS
+                    and any(low[c] in {"our", "the"} for c in kids[subj])
+                )
+            )
+            and (
+                (neg and any(low[c] in {"do", "does"} for c in tk))
+                or (any(low[c] == "never" for c in tk) and tag[t] in {"VBZ", "VBP"})
+            )
+            and not question
+        ):
+            obj = next((c for c in tk if dep[c] == "dobj"), None)
+            story = cust.keys | cust.history_keys
+            if word_keys(low[t], lm) & story and (
+                obj is None or low[obj] in {"anyone", "anybody", "customers", "people", "anything"}
+            ):
+                out.append(
+                    Hit("TONE_DEFENSIVE", T.left_edge(subj), _end8(T, t), "denies the problem")
+                )
+        # "it cost you an unpaid day", "that's left you without internet for nine days"
+        if (
+            lm in IMPACT_VERBS
+            and subj is not None
+            and subj_low not in {"i", "we", "you", "u", "me", "us"}
+            and any(dep[c] in {"dobj", "dative"} and low[c] in {"you", "u"} for c in tk)
+            and not auxes
+            & {
+                "will",
+                "'ll",
+                "would",
+                "'d",
+                "could",
+                "can",
+                "may",
+                "might",
+                "should",
+                "must",
+                "shall",
+            }
+            and not neg
+            and not question
+            and tag[t] in {"VBD", "VBN", "VBZ", "VBP"}
+        ):
+            content = [
+                x
+                for x in range(t + 1, _end8(T, t))
+                if T.num[x]
+                or (
+                    pos[x] in CONTENT_POS
+                    and lem[x] not in GENERIC_LEMMAS
+                    and low[x] not in STOP_WORDS
+                )
+            ]
+            if content:
+                out.append(
+                    Hit("ACK_PARAPHRASE", min(subj, t), _end8(T, t), "restates what it did to them")
+                )
+    return out
 
 
 # ---------------------------------------------------------------------------------
@@ -1604,7 +2490,8 @@ cancel return activate install charge plug change switch set
 EXPERIENCE_VERBS = frozenset("get receive hear be have know see want need wait expect".split())
 # Nouns that name whose job something is: "that's the courier's problem".
 DUTY_NOUNS = frozenset(
-    "problem fault responsibility issue department job concern matter call decision lookout".split()
+    """problem fault responsibility issue department job concern matter call decision lookout
+    doing""".split()
 )
 # Over-the-top evaluations that, after "I'm sure" / "oh" / "wow", mock the complaint.
 HYPERBOLE = frozenset(
@@ -1635,103 +2522,110 @@ GENERAL_TRIGGERS = (
 )
 
 
-def _general_hits(doc, sents, sent_ix, questions, rows, lows) -> list[Hit]:
+def _general_hits(T: Toks, questions, lows) -> list[Hit]:
     out: list[Hit] = []
-    n = len(doc)
+    n = T.n
+    low, lem, pos, tag, dep, kids, head = T.low, T.lem, T.pos, T.tag, T.dep, T.kids, T.head
+    sents, sent_ix = T.sents, T.sent_ix
     counterfactual = "if" in lows and not lows.isdisjoint({"had", "'d"})
-    for i, row in enumerate(rows):  # rows: (lower, lemma, pos, text, like_num) per token
-        if not (row[1] in _GENERAL_LEMMAS or (counterfactual and row[2] == "VERB")):
+    for t in range(n):
+        if not (lem[t] in _GENERAL_LEMMAS or (counterfactual and pos[t] == "VERB")):
             continue  # only these words can anchor a rule below (speed)
-        t = doc[i]
-        kids = list(t.children)
-        subj = next((c for c in kids if c.dep_ in SUBJECT_DEPS), None)
-        you = subj is not None and subj.lower_ in {"you", "u"}
-        neg = any(c.dep_ == "neg" for c in kids)
-        auxes = {c.lower_ for c in kids if c.dep_ in {"aux", "auxpass"}}
-        end = min(t.right_edge.i + 1, t.i + 8)
+        tk = kids[t]
+        subj = next((c for c in tk if dep[c] in SUBJECT_DEPS), None)
+        you = subj is not None and low[subj] in {"you", "u"}
+        neg = any(dep[c] == "neg" for c in tk)
+        auxes = {low[c] for c in tk if dep[c] in _AUX_DEPS}
+        end = min(T.right_edge(t) + 1, t + 8)
         # "if you had entered the right postcode ...": counterfactual blame
         if (
             you
-            and t.tag_ == "VBN"
+            and tag[t] == "VBN"
             and auxes & {"had", "'d"}
-            and t.lemma_ not in EXPERIENCE_VERBS
-            and not any(c.dep_ == "auxpass" for c in kids)
-            and any(c.dep_ == "mark" and c.lower_ == "if" for c in kids)
-            and any(
-                x.lower_ in {"would", "could", "'d", "wouldn't", "couldn't"}
-                for x in doc[t.i + 1 : sents[sent_ix[t.i]].end]
+            and lem[t] not in EXPERIENCE_VERBS
+            and not any(dep[c] == "auxpass" for c in tk)
+            and any(dep[c] == "mark" and low[c] == "if" for c in tk)
+            and (
+                any(
+                    low[x] in {"would", "could", "'d", "wouldn't", "couldn't"}
+                    for x in range(t + 1, sents[sent_ix[t]].end)
+                )
+                or any(  # "you'd know the claim was in review if you'd opened the emails"
+                    lem[x] in {"would", "could"} and dep[x] == "aux"
+                    for x in range(sents[sent_ix[t]].start, T.left_edge(t))
+                )
             )
         ):
-            s = min(c.i for c in kids if c.dep_ == "mark")
+            s = min(c for c in tk if dep[c] == "mark")
             out.append(Hit("TONE_BLAME", s, end, "blames them for what went wrong"))
             out.append(Hit("INV_BLAME", s, end, LABELS["INV_BLAME"][2]))
         # "you didn't attach the receipt": their omission as the reason
         if (
             you
             and neg
-            and t.pos_ == "VERB"
-            and t.lemma_ in AGENT_VERBS
+            and pos[t] == "VERB"
+            and lem[t] in AGENT_VERBS
             and auxes & {"did", "do", "have", "has"}
-            and any(c.dep_ in {"dobj", "prt", "xcomp"} for c in kids)
-            and not any(c.lower_ in {"anything", "nothing"} for c in t.subtree)
-            and sent_ix[t.i] not in questions
+            and not any(dep[c] == "auxpass" for c in tk)
+            and any(dep[c] in {"dobj", "prt", "xcomp"} for c in tk)
+            and not any(low[x] in {"anything", "nothing"} for x in T.desc(t))
+            and sent_ix[t] not in questions
         ):
-            s = subj.i
+            s = subj
             out.append(Hit("TONE_BLAME", s, end, "blames them for what went wrong"))
             out.append(Hit("INV_BLAME", s, end, LABELS["INV_BLAME"][2]))
         # "you did nothing wrong", "you didn't do anything wrong", "you did everything right"
-        if you and t.lemma_ == "do":
-            obj = next((c for c in kids if c.dep_ == "dobj"), None)
+        if you and lem[t] == "do":
+            obj = next((c for c in tk if dep[c] == "dobj"), None)
             if obj is not None:
-                words = {x.lower_ for x in obj.subtree} | {c.lower_ for c in kids}
+                words = {low[x] for x in T.desc(obj)} | {low[c] for c in tk}
                 if (
-                    (obj.lower_ == "nothing" and "wrong" in words)
-                    or (obj.lower_ == "anything" and neg and "wrong" in words)
-                    or (obj.lower_ == "everything" and not neg and words & {"right", "correctly"})
+                    (low[obj] == "nothing" and "wrong" in words)
+                    or (low[obj] == "anything" and neg and "wrong" in words)
+                    or (low[obj] == "everything" and not neg and words & {"right", "correctly"})
                 ):
-                    out.append(Hit("VAL_SIDE", subj.i, end, "tells them they did nothing wrong"))
+                    out.append(Hit("VAL_SIDE", subj, end, "tells them they did nothing wrong"))
         # "that's the courier's problem", "delivery is the warehouse's responsibility"
-        if t.lemma_ in DUTY_NOUNS and t.dep_ in {"attr", "nsubj"} and t.head.lemma_ == "be":
-            owner = next((c for c in t.children if c.dep_ == "poss"), None)
+        if lem[t] in DUTY_NOUNS and dep[t] in {"attr", "nsubj"} and lem[head[t]] == "be":
+            owner = next((c for c in tk if dep[c] == "poss"), None)
             if (
                 owner is not None
-                and owner.pos_ in {"NOUN", "PROPN"}
-                and not any(c.dep_ == "neg" for c in t.head.children)
+                and pos[owner] in {"NOUN", "PROPN"}
+                and not any(dep[c] == "neg" for c in kids[head[t]])
             ):
-                s = min(x.i for x in t.head.subtree)
-                e = min(t.head.right_edge.i + 1, s + 10)
+                s = T.left_edge(head[t])
+                e = min(T.right_edge(head[t]) + 1, s + 10)
                 out.append(Hit("TONE_DEFENSIVE", s, e, "deflects the problem to someone else"))
         # "you (really) love turning everything into a crisis": mock the customer
         if (
             you
-            and t.lemma_ in {"love", "enjoy", "adore"}
+            and lem[t] in {"love", "enjoy", "adore"}
             and not auxes & {"would", "'d", "might", "may"}
             and any(
-                c.dep_ in {"xcomp", "dobj"} and (c.tag_ == "VBG" or c.pos_ == "VERB") for c in kids
+                dep[c] in {"xcomp", "dobj"} and (tag[c] == "VBG" or pos[c] == "VERB") for c in tk
             )
         ):
-            out.append(Hit("TONE_SARCASM", subj.i, end, "mocks them"))
+            out.append(Hit("TONE_SARCASM", subj, end, "mocks them"))
         # emphatic "do" with a verb of telling or obligation argues the point: "the page does
         # warn you not to refresh it", "you do need to check back", "the terms do say"
         if (
-            t.lemma_ in EMPHATIC_ARGUE
+            lem[t] in EMPHATIC_ARGUE
             and not neg
-            and any(c.dep_ == "aux" and c.lower_ in {"do", "does", "did"} for c in kids)
+            and any(dep[c] == "aux" and low[c] in {"do", "does", "did"} for c in tk)
             and subj is not None
-            and subj.lower_ != "i"
-            and (t.lemma_ != "need" or subj.lower_ in {"you", "u"})
-            and subj.i < t.i
-            and sent_ix[t.i] not in questions
+            and low[subj] != "i"
+            and (lem[t] != "need" or low[subj] in {"you", "u"})
+            and subj < t
+            and sent_ix[t] not in questions
         ):
-            s = subj.left_edge.i
+            s = T.left_edge(subj)
             out.append(Hit("TONE_DEFENSIVE", s, end, "argues the point with them"))
         # "I'm sure <it> was absolutely devastating": mock sympathy with hyperbole;
         # "I'm sure it isn't that bad": brushing the complaint off
-        if t.lower_ == "sure" and t.i > 0 and doc[t.i - 1].lemma_ == "be":
-            sent = sents[sent_ix[t.i]]
-            rest = doc[t.i + 1 : sent.end]
-            mine = any(x.lower_ == "i" for x in doc[sent.start : t.i])
-            low_rest = [x.lower_ for x in rest]
+        if low[t] == "sure" and t > 0 and lem[t - 1] == "be":
+            sent = sents[sent_ix[t]]
+            mine = any(low[x] == "i" for x in range(sent.start, t))
+            low_rest = list(low[t + 1 : sent.end])
             if mine and any(
                 low_rest[k] in {"not", "n't", "nt"}
                 and low_rest[k + 1 : k + 3] in (["that", "bad"], ["so", "bad"], ["that", "big"])
@@ -1739,20 +2633,17 @@ def _general_hits(doc, sents, sent_ix, questions, rows, lows) -> list[Hit]:
             ):
                 out.append(Hit("TONE_PASSIVE", sent.start, sent.end, "brushes their complaint off"))
                 out.append(Hit("INV_MINIMISE", sent.start, sent.end, LABELS["INV_MINIMISE"][2]))
-        if t.lower_ == "sure" and t.i > 0 and doc[t.i - 1].lemma_ == "be":
-            sent = sents[sent_ix[t.i]]
-            first = doc[sent.start]
             if (
-                any(c.lower_ in {"i", "i'm"} for c in t.head.children)
-                or first.lower_ in {"i", "oh", "wow"}
-            ) and any(x.lower_ in HYPERBOLE for x in doc[t.i : sent.end]):
+                any(low[c] in {"i", "i'm"} for c in kids[head[t]])
+                or low[sent.start] in {"i", "oh", "wow"}
+            ) and any(low[x] in HYPERBOLE for x in range(t, sent.end)):
                 out.append(Hit("TONE_SARCASM", sent.start, sent.end, "mock sympathy"))
         # "that's a fair question", "it's a perfectly reasonable thing to ask"
-        if t.lemma_ in REQUEST_NOUNS and t.dep_ == "attr" and t.head.lemma_ == "be":
-            if not any(c.dep_ == "neg" for c in t.head.children) and any(
-                c.dep_ == "amod" and c.lemma_ in LEGIT_ADJ for c in t.children
+        if lem[t] in REQUEST_NOUNS and dep[t] == "attr" and lem[head[t]] == "be":
+            if not any(dep[c] == "neg" for c in kids[head[t]]) and any(
+                dep[c] == "amod" and lem[c] in LEGIT_ADJ for c in tk
             ):
-                s = min(x.i for x in t.head.subtree)
-                e = min(t.right_edge.i + 1, n)
+                s = T.left_edge(head[t])
+                e = min(T.right_edge(t) + 1, n)
                 out.append(Hit("VAL_LEGIT", s, e, "says what they ask for is reasonable"))
     return out

@@ -58,6 +58,7 @@ question answer message chat call-centre system process policy please hello hi h
 no sure well right just really also very much more please try able happy glad pleasure welcome
 first last next new good great best bad fine nice lovely correct wrong hope appreciate
 confirm provide send give update note noted mr mrs ms sir madam dear regards
+cheers bye goodbye care rest travels luck anytime afternoon evening
 """.split()
 )
 

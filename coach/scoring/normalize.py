@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .lexicon import ACRONYMS, KEY_WORDS
+from .nlp import known_words
 
 # Chat spellings and apostrophe-less contractions -> what spaCy parses best.
 # Only forms that are not ordinary English words in their own right ("its", "were",
@@ -94,7 +95,19 @@ not so a an been only just really very totally completely going the definitely p
 already gone been taking taken too way such my your our their split cracked broken late
 """.split()
 )
+# short words `_replacement` may rewrite (longer ones may be typos of the key lexicon)
+_SHORT_CANDIDATES = frozenset(SHORTHAND) | {"ur", "your", "its"}
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z']*[A-Za-z]|[A-Za-z]|\d+")
+_MODALS_OF = frozenset(
+    "must should could would might shouldnt couldnt wouldnt mustnt shouldn't couldn't "
+    "wouldn't mustn't".split()
+)
+_PARTICIPLES = frozenset(
+    """had been done gone known seen told got gotten paid sent made taken given thought left
+    put read bought heard kept brought found rung run come forgotten chosen written broken
+    spoken shown driven stolen fallen""".split()
+)
+_WORD_SPLIT_RE = re.compile(r"([A-Za-z][A-Za-z']*[A-Za-z]|[A-Za-z]|\d+)")
 
 
 def _is_emoji(ch: str) -> bool:
@@ -136,10 +149,18 @@ class Normalised:
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a [start, end) span of the normalised text onto the original text."""
-        if not self.text:
+        n = len(self.text)
+        if not n:
             return 0, 0
-        start = max(0, min(start, len(self.text) - 1))
-        end = max(start + 1, min(end, len(self.text)))
+        # clamp: 0 <= start <= n - 1, start + 1 <= end <= n (as max/min would, cheaper)
+        if start > n - 1:
+            start = n - 1
+        if start < 0:
+            start = 0
+        if end > n:
+            end = n
+        if end < start + 1:
+            end = start + 1
         if self.starts is None:
             o_start, o_end = start, end
         else:
@@ -200,8 +221,6 @@ def correct_word(word: str) -> str | None:
     low = word.lower()
     if len(low) < 5 or low in KEY_WORDS or not low.isalpha():
         return None
-    from .nlp import known_words
-
     if low in known_words():  # a real word, not a typo ("relay" is not "relax")
         return None
     index = _delete_index()
@@ -226,14 +245,22 @@ _SPECIAL_RE = re.compile(
 )
 
 
+_SPECIAL_ASCII_RE = re.compile("[`\x00-\x08\x0b-\x1f\x7f]|\\s{2,}|[\t\r\n]")
+
+
 def _first_pass(text: str):
     """Emoji, emoticons, quotes, whitespace. Returns (flat, starts, ends) or (text, None, None)."""
-    specials = [m for m in _SPECIAL_RE.finditer(text)]
+    ascii_ = text.isascii()
+    # the same matches as _SPECIAL_RE: on ASCII text only its ASCII alternatives can match
+    specials = list((_SPECIAL_ASCII_RE if ascii_ else _SPECIAL_RE).finditer(text))
+    # an emoticon needs one of these characters, or "xd" ("xD", "XD") for laughter
     emoticons = (
-        [m for m in _EMOTICON_RE.finditer(text)] if any(c in text for c in ":;=<^xX8") else []
+        list(_EMOTICON_RE.finditer(text))
+        if any(c in text for c in ":;=<^8") or "xd" in text.lower()
+        else []
     )
     extra = [m for m in (specials + emoticons)]
-    if not extra and text.isascii():
+    if not extra and ascii_:
         return text, None, None
     if not extra:
         # non-ASCII letters only (accents): still look for other symbols char by char
@@ -290,6 +317,16 @@ def _identity(
     ends.extend(range(a + 1, b + 1))
 
 
+_KNOWN: frozenset[str] | None = None
+
+
+def _known() -> frozenset[str]:
+    """The pipeline's vocabulary snapshot (nlp.known_words), read once."""
+    global _KNOWN
+    _KNOWN = known_words()
+    return _KNOWN
+
+
 def _replacement(word: str, low: str, nxt: str, gap: str) -> str | None:
     """What a word of the reply becomes in the parsed copy, or None (unchanged)."""
     if low in ("ur", "your") and (nxt in _YOURE_NEXT or (low == "ur" and gap.strip())):
@@ -305,6 +342,8 @@ def _replacement(word: str, low: str, nxt: str, gap: str) -> str | None:
         # CAPITALS are parsed in lower case (shouting is measured on the original)
         return _replacement(low, low, nxt, gap) or low
     if len(low) >= 5:
+        if low in KEY_WORDS or low in (_KNOWN or _known()):
+            return None  # what correct_word says for a known word, without the call
         return correct_word(word)
     return None
 
@@ -313,18 +352,35 @@ def _replacement(word: str, low: str, nxt: str, gap: str) -> str | None:
 def normalise(text: str) -> Normalised:
     """Normalised copy of `text` for parsing, with a per-character map to the original."""
     flat, fstarts, fends = _first_pass(text)
-    matches = list(_WORD_RE.finditer(flat))
+    # [gap, word, gap, word, ..., gap]: the words of _WORD_RE and the text between them
+    # (one C call; no match objects)
+    pieces = _WORD_SPLIT_RE.split(flat)
     edits: list[tuple[int, int, str]] = []
-    for mi, m in enumerate(matches):
-        word = m.group(0)
-        if mi + 1 < len(matches):
-            nxt_m = matches[mi + 1]
-            nxt, gap = nxt_m.group(0).lower(), flat[m.end() : nxt_m.start()]
+    pos = len(pieces[0])
+    last = len(pieces) - 2  # index of the last word
+    for k in range(1, len(pieces), 2):
+        word = pieces[k]
+        start = pos
+        pos += len(word) + len(pieces[k + 1])
+        if word == "of" and k >= 3 and k < last:
+            # "u must of clicked", "shouldnt of had to": a spelling of "have"
+            prev, nxt = pieces[k - 2].lower(), pieces[k + 2].lower()
+            if (
+                prev in _MODALS_OF
+                and pieces[k - 1] == " "
+                and (nxt.endswith("ed") or nxt in _PARTICIPLES)
+            ):
+                edits.append((start, start + 2, "have"))
+            continue
+        if len(word) < 5 and word.lower() not in _SHORT_CANDIDATES and not word.isupper():
+            continue  # nothing in _replacement applies to a short ordinary word (speed)
+        if k < last:
+            nxt, gap = pieces[k + 2].lower(), pieces[k + 1]
         else:
             nxt, gap = "", "."
         rep = _replacement(word, word.lower(), nxt, gap)
         if rep is not None and rep != word:
-            edits.append((m.start(), m.end(), rep))
+            edits.append((start, start + len(word), rep))
 
     if not edits and fstarts is None:
         out, starts, ends = flat, None, None

@@ -243,7 +243,10 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "it? ~sound|seem|look like|as",
         "from what you",
         "you ~mention|say|explain|describe|tell|write|note|point",
+        "you ~be ~mention|say|explain|describe|tell|point",
         "if i ~have? ~understand correctly|right",
+        "so i ~have? ~get|understand it|this|that|everything right|correctly|straight",
+        "~have i ~get|understand it|this|that|everything right|correctly|straight",
         "~make sure i ~have? ~understand|get",
         "just to confirm|check|clarify",
         "so|okay|ok? to recap|summarise|summarize",
@@ -251,7 +254,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~understand|appreciate|realise|realize|recognise|recognize|know|get that|how|what|you|your|this|it",
     ],
     "VAL_LEGIT": [
-        "~have every|good|a|all the|real reason to|for",
+        "~have (every|good|a|all the|real) reason to|for",
         "~be a lot to ~deal|handle|take|cope|go",
         "you ~have ~be so|very|incredibly|really|extremely|remarkably? patient|understanding|reasonable|fair",
         "you ~have ~be more than patient|understanding|reasonable|fair",
@@ -268,6 +271,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~be|feel|sound|seem|look totally|completely|perfectly|entirely|absolutely|very|so? justified|valid|legitimate|warranted|reasonable|natural|normal",
         "~make total|complete|perfect|absolute|a|so|much? lot? of? sense",
         "of course you",
+        "@ADV? allowed|entitled to ~feel|be",
+        "@ADV? fair|natural|normal|understandable|reasonable|valid reaction|response",
         "no|small wonder",
         "~anyone|anybody|everyone|everybody|nobody|noone ~would|will|'d ~be|feel|get|find|react|want|expect",
         "~anyone|anybody|everyone|everybody ~would|will|'d",
@@ -278,6 +283,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~would|'d ~be|feel|get really|so|very|pretty|quite|just|absolutely|completely|totally? {EMO} too|also|as|in",
         "i ~would|'d too",
         "me too",
+        "like you , i|we ~would|'d",
         "in your position|shoes|place|situation",
         "you ~have every|a|all the|the? right",
         "you ~be right|entitled|justified to",
@@ -324,7 +330,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         f"~should|ought {NEG} to? ~have",
         "~should|ought to? ~have never",
         f"~should {NEG} ~be|take this|that|so hard|difficult|long|complicated",
-        "~be|'s on us|me",
+        "~be|'s @ADV? on us|me",
+        "i|we ~be @ADV? on your side",
         "~be|'s our|my fault|mistake|error|bad|responsibility|failure",
         "we|i ~get|have this|it|that|things|something wrong",
         "we ~have? got this|it wrong",
@@ -342,11 +349,13 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~be unacceptable|inexcusable|appalling|disgraceful|shocking|wrong|poor|terrible|awful",
         "completely|totally|simply|absolutely|just unacceptable|inexcusable|wrong",
         "~deserve (better|more|answers|proper|an explanation|an apology)",
+        "you ~deserve a|an|the|to|better|more|answers|proper|straight|clear|real",
         "~take full|complete? responsibility|ownership",
         "i|we ~will|'ll? ~own this|that|it",
         "worst possible|imaginable",
         f"{NEG} fair|right on|to|for you",
         "~be a|an|such a terrible|awful|appalling|horrible|poor|shocking|dreadful way|experience|service|situation",
+        "(a|an|such a) @ADJ way for us|me to ~treat|leave|handle",
         "~be (ridiculous|outrageous|absurd|disgraceful|a joke|not on)",
         "our|my fault|mistake|error|failure|failing|bad|screw-up|doing",
         "because of us|me",
@@ -354,12 +363,15 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~get|got wrong",
         "something we ~get|got|have wrong",
         "none|nothing of this|that|it ~be your",
+        "none|nothing of this|that|it ~be your own? fault|doing|responsibility|problem|mistake",
         "not your doing|fault",
+        "~be not your job|responsibility|problem|place to",
         "you ~have ~do|did your part|bit|everything",
         "you ~have ~be ~let down",
         "~have|'ve ~be let down",
         "~be|'s not fair|right on|to|for you",
         "nobody|noone ~should|deserve|need|ought",
+        "{NEG} something anyone|you ~should",
         "no one ~should|deserve|need|ought",
         "~be|way too long|much|late|slow",
         "far|way too long",
@@ -413,7 +425,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     "INV_CORRECT": [
         "no point ~get|be|feel so|that|all? {EMO}",
-        "~get|be worked up ~will|~do|~be not|n't",
+        "~get|be worked up ~will|do|be not|n't",
         "let ~us not ~get|be {EMO}|hysterical|emotional|dramatic|carried|upset",
         "no need|reason|point to|for|in ~get|be|feel? so|that|this|all? {EMO}",
         "no need|reason|point to|for|in ~get|be|feel? so|that|this|all? {FEEL}",
@@ -459,6 +471,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "you ~accept the terms",
         "user error",
         "on your end|side",
+        "on|at your @NOUN|PROPN 's end|side",
         "as|which|it|this ~be clearly|already? ~state|stipulate|write|explain|outline|mention|specify in",
         "it|this ~say|state clearly? in the? terms|conditions|contract|policy|email|instructions",
         "if|had you have|'d|had ~read|check|follow|listen|bother|look|pay",
@@ -529,6 +542,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~do ~not|never ~take it personally",
         "~try to|and ~relax|breathe",
         "~calm down",
+        "~calm it|things down",
         "~calm yourself",
         "relax",
         "~chill out?",
@@ -543,11 +557,16 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "no need to ~be|get rude|nasty|abusive|aggressive|like|that|so|upset|angry|worked|hysterical|dramatic",
         "~stop ~shout|yell|swear|scream|complain|moan|whine|interrupt|being|overreact|panic|talk",
         "~lower your voice",
+        "no point|use in? ~{FEEL}",
+        "no point|use in? ~get|be|getting|being worked|wound|upset|angry|cross|annoyed|stressed|het",
+        "no point|use in? ~have|take a go",
+        "no point|use in? ~take it out",
         "~do not ~shout|yell|swear|scream|panic|raise|take|speak|talk|get|be",
         "~take a deep? breath",
         "~cool it|down|off",
         "~get a grip",
-        "~pull yourself together",
+        "~pull yourself|it together",
+        "~cut|drop|stop|quit|lose|can the|your|that name|name-calling|swearing|attitude|language|insults|shouting|tone|sarcasm|abuse|rudeness",
         "~grow up",
         "~be quiet",
         "~shut up",
@@ -574,7 +593,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "magic wand|magicians|magician|miracle worker",
         "~be not a magic",
         "oops ,? looks like",
-        "the horror",
+        "the @ADJ? horror",
         "what a surprise",
         "shocker",
         "let me guess",
@@ -600,6 +619,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "big surprise",
         "good luck with that",
         "congratulations",
+        "congrats",
         "news flash",
         "like the|all other? # people|customers|callers|others",
         "like the other {NUMW}? people|customers|callers",
@@ -613,10 +633,13 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "yeah|yea right",
         "if you say so",
         "~be not rocket science",
+        "~will|wo|would not|n't kill you",
+        "~will|'ll|would be thrilled|delighted|overjoyed|ecstatic to ~hear|know|learn",
         "sure|yeah|yes ,? i totally|completely|absolutely hear|understand|get you",
         "i totally hear you ,? like",
         "must be nice",
         "how will|would|do you ever? ~cope|survive|manage",
+        "however will|would|do|did you ~cope|survive|manage",
         "ever cope",
         "right , because",
         "sure , we|i just",
@@ -630,6 +653,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~be a @NOUN , not a",
         "the end of the world",
         "lovely|nice|great to speak|talk|chat to|with you too",
+        "lovely|nice|great|wonderful|delightful speaking|talking|chatting to|with you too",
         "boo hoo",
         "cry me a river",
         "poor you",
@@ -639,11 +663,21 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Passive-aggressive: impatience and condescension ("as I ALREADY said", "per my last message").
     "TONE_PASSIVE": [
-        "if you 'd|would|could just? let me ~finish|explain|speak|talk",
+        "if you 'd|would|could|will|'ll just? let me !know|have|see|check|help|sort|fix|take|arrange|book",
+        "~get a word in",
+        "once more ,",
+        "one more time ,|:",
+        "you ~have ~mention|say|tell|ask|repeat|raise|bring .? .? .? .? several|many|multiple|numerous|countless times now",
+        "~need to keep ~repeat|tell|say|ask|remind|mention|go",
+        "no need to keep",
+        "you ~keep ~say|repeat|ask|go",
+        "~sink|sinks|sank|sunk in",
+        "~should|must {NEG}? (~come as|~be) a surprise",
+        "if it|that|this ~be|matter|matters that|so important|urgent|much|vital|essential|crucial|serious",
         "again , the|this|that|it|there|you|as|we|your",
         "technically ,? !i|we",
         "actually , the|it|that|this|there|your|you|nothing",
-        "i ~be ~not|never going|gonna to? ~argue|debate|repeat|tolerate|accept|put|keep",
+        "i ~be ~not|never going|gonna to? ~repeat|tolerate|accept|put|keep",
         "i ~do ~not|never have time for",
         "i ~will|wo ~not|never ~tolerate|accept|put up",
         "~go ahead then",
@@ -670,7 +704,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~hope that|this ~clear|help you ~understand",
         "~hope that ~be clear",
         "~be that clear enough",
-        "shouting|insulting|swearing|yelling|screaming|getting|being|calling|talking|abusing .? .? .? ~will|wo|~be|~do not|n't help|going|~get",
+        "shouting|insulting|swearing|yelling|screaming|getting|being|calling|talking|abusing .? .? .? ~will|wo|be|do not|n't help|going|get|fix|change|solve|speed",
         "~be ~not|never going to help",
         "~will|wo not ~get you anywhere",
         "fine , complain|escalate|whatever",
@@ -706,11 +740,17 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~do not know what else to ~tell|say",
         "believe it or not",
         "i ~be sure you",
+        "charming|lovely|nice|delightful|kind|wonderful|pleasant|sweet thing to say",
+        "charming|lovely|delightful|wonderful|pleasant way to ~talk|speak",
         "clearly you",
         "you clearly",
         "apparently you",
         "some of us",
         "~hear you the first time",
+        "~hear you the first two|three|four|few|couple times",
+        "i ~would|'d have thought|assumed",
+        "~be obvious|self-explanatory that",
+        "if you 'd|would|could|will|'ll just? give me a|one second|sec|minute|moment|chance",
         "if you ~will|'ll let me",
         ", you know",
         "you know .",
@@ -728,19 +768,21 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~be just|simply? how the @NOUN ~work",
         "that ~be|'s how it ~be",
         "as per the|our terms|policy|conditions|rules|agreement|contract|t&cs|website|email",
-        "~be clearly? ~state|write|list|explain|outline|specify|mention|display|show (on|in|at|that)",
+        "~be clearly? stated|written|listed|explained|outlined|specified|mentioned|displayed|shown (on|in|at|that)",
         "clearly ~state|write|list|explain|outline|specify|mention",
         "(nobody|no one) else ~have? ~complain|report|mention|have",
         "for everyone|everybody else",
-        "every other customer ~have|~be|~manage",
+        "every other customer ~have|be|manage",
         "(we|our system|our systems|the system) ~do not|never ~make mistake|mistakes|error|errors",
         "our @NOUN ~do not|never ~charge|lose|miss|make",
         "what ~do you want me to ~do|say",
         "what (else|more) ~do you want",
-        "not sure what you ~want|expect",
+        "not sure what else? you ~want|expect",
         "not mine|ours .|!|,",
         "fault , not mine|ours",
-        "we ~follow the|our process|procedure|policy|rules",
+        "we ~have? ~follow the|our @NOUN? process|procedure|policy|rules|steps",
+        "no fault|problem|issue|error|mistake on|at our end|side",
+        "~leave you to it",
         "we ~do|did everything right|correctly",
         "by the book",
         "i ~be ~not|never the one who|that",
@@ -748,7 +790,29 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "we|i ~do ~not|never ~do anything wrong",
         "we|i ~be ~not|never responsible|liable|accountable",
         "we|i ~be ~not|never to blame",
-        "i ~be ~not|never even working|here|there|on",
+        "i ~be ~not|never even? working|here|there|on|in",
+        "~be just|only|simply in the|a @NOUN|PROPN? team|department|office",
+        "~be not|n't really? ours|mine to",
+        "out of my|our reach|remit|power|scope|jurisdiction",
+        "{NEG} something i|we made|invented|decided|chose|wrote|set",
+        "{NEG} something i|we ~make up",
+        "nothing wrong with (how|what|the way) we",
+        "nothing wrong with our",
+        ", not here|us|me|ours|mine .|!|;|,",
+        "~must|probably|likely have happened in|at|with|during transit|the",
+        "~be the @NOUN|PROPN 's .|!|;",
+        "~be (all|clearly|fully)? explained|stated|written|listed|shown|covered|mentioned before you",
+        "everyone|everybody else ~manage|get|have|do",
+        "other customers|people|passengers ~have? ~manage",
+        "(nobody|no one) (here|else here)",
+        "without a|any single? complaint|problem|issue",
+        "~be between you and your|the",
+        "~be (one|a question|a matter) for the|your",
+        "~take it|that|this up with",
+        "~take as long as it|they ~take",
+        "it is what it is",
+        "i ~can|could ~promise|guarantee|assure you? that|this .|!|;",
+        "{NEG} something i|we ~can|could personally? ~speed|change|control|influence|decide|fix|do|help|sort|answer",
         "above my pay grade",
         "~shoot the messenger",
         "~blame the|your courier|bank|post",
@@ -757,7 +821,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~do not control",
         "~have nothing to do with",
         f"{NEG} really|exactly|actually|even? my|our fault|problem|department|job|responsibility|call|decision|issue|concern",
-        "insulting|shouting|yelling|swearing|screaming|abusing|calling at? me|us .? ~will|~be not|n't",
+        "insulting|shouting|yelling|swearing|screaming|abusing|calling at? me|us .? ~will|be not|n't",
         "~be|'m just? doing my job",
         "~do not blame me|us",
         "~blame me|us",
@@ -773,13 +837,14 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "nothing to do with me|us",
         "~be|'s not on me|us",
         f"i ~can {NEG} help it if",
+        f"i ~can {NEG} help what|how|if",
         "not my problem",
         "that ~be|'s your problem",
         "~blame the courier|bank|warehouse|system|supplier|manufacturer",
         f"{NEG} something i|we ~have any? control",
         "out of|beyond my|our control",
         f"~have {NEG} control",
-        f"i|we ~do {NEG} ~set|make|decide|choose|miss|write|cause|control|design|run",
+        f"i|we ~do {NEG} ~set|make|decide|choose|miss|write|cause|control|design|run|schedule|price|assign|allocate|dispatch|manage|approve",
         "i just work here",
         "i only work here",
         "~handle|manage|do|cause|run by a|the third",
@@ -802,11 +867,29 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "you were the one",
         "(maybe|perhaps) next time",
         "next time ,? ~read|check|try|make|look|pay|use|choose|order|double-check",
+        "next time|round ,? please",
+        "in (the)? future ,? please",
         "(nobody|no one) ~force|make|tell|ask you",
         "you ~must|might have|'ve ~click|press|enter|type|pay|order|select|choose|tick|put|give|use|miss|forget|ignore|delete",
         "you really|honestly|probably (should|need to|ought to) ~keep|check|read|look|pay|make|be",
         "you ~should|could|might|ought to? have|'ve ~read|check|look|call|ask|follow|notice|keep|contact|double-check",
         "did|do|have you even",
+        "did|do|have|has you|anyone|anybody|someone|somebody actually|really|even|ever ~check|read|look|try|open|bother|sign|answer|listen|follow|test|unbox|inspect|order|call|notice",
+        "did|have you ~check|read|look|search|follow|try|fill|enter|open .? .? properly|carefully|thoroughly|correctly",
+        "at your end",
+        "you had plenty|enough|ample|lots of? warning|notice|time|chances|opportunity",
+        "you ~be clearly|already told|warned|informed|notified|advised",
+        "before calling|contacting|ringing|messaging|emailing|complaining|chasing us|me?",
+        "most|many people|customers ~keep|have|get|use|check|book|order|buy|set",
+        "you ~pick|choose|select|book|opt for? the cheapest|cheaper|basic|standard|economy|slowest|non-refundable",
+        "(nobody|no one) ~answer|respond|pick|open",
+        "(nobody|no one) ~be home|in|there|available|around",
+        "perhaps|maybe ~check|read|look|try|make|double-check your|the",
+        "you really know how to",
+        "~leave it too|this|that|so late",
+        "~leave it until|till the last",
+        "which you|yours ~be|do|have|can|could|would n't|not .|,|!|;|?",
+        "~would|'d have been sensible|wise|smart|advisable|prudent",
         "what ~do you ~expect",
         "you clearly|obviously ~do|did|have|can|should|are|were|'re not?",
         f"you ~do|have {NEG} (~read|~listen|~bother|~check|~pay attention)",
@@ -819,7 +902,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~learn to ~read",
     ],
     "TONE_THREAT": [
-        "i|we ~will|'ll|~be going to|~have to ~disconnect|end|terminate|close|leave this|the chat|call|conversation",
+        "i|we (~will|~be going to|~have to) ~disconnect|end|terminate|close|leave this|the chat|call|conversation",
         "i ~be ~end|disconnect|close|terminate|leave this|the chat|call|conversation",
         "~do that|this again and",
         "~keep this|that up and",
@@ -927,7 +1010,7 @@ REQUEST_VERBS = [
     "expect",
     "hear",
 ]
-APOLOGY = ["sorry", "apologise", "apologize", "apology", "apologies", "regret"]
+APOLOGY = ["sorry", "apologise", "apologize", "apology", "apologies", "regret", "condolence"]
 
 # Each pattern is anchored on its rarest node ("you", "your", an apology word) and
 # reaches the head with "<" (is a dependent of): the matcher then only expands from a
@@ -1252,45 +1335,49 @@ _FIRST_PERSON = frozenset(["i", "we", "me", "us"])
 _REMEDY_NOUNS = frozenset(DEP_PATTERNS["REMEDY_NOUN"][0][0]["RIGHT_ATTRS"]["LEMMA"]["IN"])
 
 
-def find_dep_matches(doc) -> dict[str, list[list[int]]]:
+def find_dep_matches(doc, T=None) -> dict[str, list[list[int]]]:
+    if T is None:
+        from .toks import Toks
+
+        T = Toks(doc)
     out: dict[str, list[list[int]]] = {}
-    for t in doc:
-        lower, lemma, dep = t.lower_, t.lemma_, t.dep_
+    low_, lem_, dep_, pos_, tag_, head_, kids_ = T.low, T.lem, T.dep, T.pos, T.tag, T.head, T.kids
+    for i in range(T.n):
+        lower, lemma, dep = low_[i], lem_[i], dep_[i]
         if lemma in _APOLOGY:
-            out.setdefault("APOLOGY", []).append([t.i])
+            out.setdefault("APOLOGY", []).append([i])
         if lemma in _REMEDY_NOUNS:
-            out.setdefault("REMEDY_NOUN", []).append([t.i])
+            out.setdefault("REMEDY_NOUN", []).append([i])
         if lemma in _COGNITION:
-            kids = list(t.children)
-            negs = [c.i for c in kids if c.dep_ == "neg"]
+            kids = kids_[i]
+            negs = [c for c in kids if dep_[c] == "neg"]
             if negs:
-                comps = [c.i for c in kids if c.dep_ in _COMP_DEPS]
+                comps = [c for c in kids if dep_[c] in _COMP_DEPS]
                 for n_ in negs:
                     for c in comps:
-                        out.setdefault("NEG_COGNITION", []).append([t.i, n_, c])
-        # the rest need the head (built only for the few tokens that can match)
+                        out.setdefault("NEG_COGNITION", []).append([i, n_, c])
         if dep in _SUBJ and lower in _YOU:
-            head = t.head
-            if head.i != t.i and head.pos_ in _VERBISH and head.tag_ in _EXP_TAGS:
-                out.setdefault("YOU_EXPERIENCE", []).append([t.i, head.i])
+            h = head_[i]
+            if h != i and pos_[h] in _VERBISH and tag_[h] in _EXP_TAGS:
+                out.setdefault("YOU_EXPERIENCE", []).append([i, h])
         elif dep == "poss" and lower in _YOUR:
-            head = t.head
+            h = head_[i]
             if (
-                head.i != t.i
-                and head.dep_ in _SUBJ
-                and head.pos_ in ("NOUN", "PROPN")
-                and head.head.i != head.i
-                and head.head.pos_ in _VERBISH
+                h != i
+                and dep_[h] in _SUBJ
+                and pos_[h] in ("NOUN", "PROPN")
+                and head_[h] != h
+                and pos_[head_[h]] in _VERBISH
             ):
-                out.setdefault("YOUR_THING", []).append([t.i, head.i, head.head.i])
+                out.setdefault("YOUR_THING", []).append([i, h, head_[h]])
         elif (dep == "acomp" or dep == "attr") and lemma in _INSULT_ANY:
-            head = t.head
-            if head.i != t.i and head.lemma_ == "be":
-                for c in head.children:
-                    if c.dep_ == "nsubj" and c.lower_ in _YOU:
-                        out.setdefault("INSULT_PRED", []).append([t.i, head.i, c.i])
+            h = head_[i]
+            if h != i and lem_[h] == "be":
+                for c in kids_[h]:
+                    if dep_[c] == "nsubj" and low_[c] in _YOU:
+                        out.setdefault("INSULT_PRED", []).append([i, h, c])
         if (dep == "nsubj" or dep == "dobj") and lower in _FIRST_PERSON:
-            head = t.head
-            if head.i != t.i and head.pos_ == "VERB":
-                out.setdefault("ACTION_FIRST_PERSON", []).append([t.i, head.i])
+            h = head_[i]
+            if h != i and pos_[h] == "VERB":
+                out.setdefault("ACTION_FIRST_PERSON", []).append([i, h])
     return out

@@ -40,25 +40,45 @@ def _is_shout_word(word: str, customer_caps: set[str]) -> bool:
     return low in _EMPHASIS_SHORT or low in STOP_WORDS or low in KEY_WORDS
 
 
+_Hit = None  # features.Hit, bound on first use (features imports this module)
+
+
 def shout_hits(text: str, cust=None) -> list:
     """Hits for shouting, with offsets into `text` itself (raw=True)."""
-    from .features import Hit
+    global _Hit
+    if _Hit is None:
+        from .features import Hit as _Hit
+    Hit = _Hit
 
     customer_caps: set[str] = set()
     out = []
-    words = [(m.start(), m.end(), m.group(0)) for m in _CAPS_RE.finditer(text)]
-    for s, e, w in words:
+    for m in _CAPS_RE.finditer(text):
+        w = m.group(0)
         if _is_shout_word(w, customer_caps):
             out.append(
-                Hit("TONE_SHOUT", s, e, f"'{w}' in capitals reads as shouting", 1.0, raw=True)
+                Hit(
+                    "TONE_SHOUT",
+                    m.start(),
+                    m.end(),
+                    f"'{w}' in capitals reads as shouting",
+                    1.0,
+                    raw=True,
+                )
             )
-    for m in _EMOJI_RE.finditer(text):
-        i = m.start()
-        out.append(Hit("TONE_SARCASM", i, i + 1, "an eye-roll emoji mocks them", 1.0, raw=True))
-    for m in _PUNCT_RE.finditer(text):
-        out.append(
-            Hit(
-                "TONE_SHOUT", m.start(), m.end(), f"'{m.group(0)}' reads as shouting", 1.0, raw=True
+    if not text.isascii():  # the mocking emoji are not ASCII
+        for m in _EMOJI_RE.finditer(text):
+            i = m.start()
+            out.append(Hit("TONE_SARCASM", i, i + 1, "an eye-roll emoji mocks them", 1.0, raw=True))
+    if "!" in text or "???" in text:  # every run below has a "!" or three "?"
+        for m in _PUNCT_RE.finditer(text):
+            out.append(
+                Hit(
+                    "TONE_SHOUT",
+                    m.start(),
+                    m.end(),
+                    f"'{m.group(0)}' reads as shouting",
+                    1.0,
+                    raw=True,
+                )
             )
-        )
     return out
