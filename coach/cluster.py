@@ -149,6 +149,17 @@ class Cluster:
         return [s.process for s in self.servers.values() if s.process is not None]
 
 
+def _admin_engine(target: sa.engine.URL) -> sa.engine.Engine:
+    """The server's maintenance database, for CREATE / DROP DATABASE (no transaction)."""
+    return sa.create_engine(
+        target.set(database="postgres"),
+        future=True,
+        isolation_level="AUTOCOMMIT",
+        poolclass=NullPool,
+        connect_args={"connect_timeout": 5},
+    )
+
+
 def database_for_cluster(url: str | None = None) -> str:
     """PostgreSQL: COACH_DATABASE_URL when it names one, else the local server's `coach`.
 
@@ -159,13 +170,7 @@ def database_for_cluster(url: str | None = None) -> str:
     if not url.startswith("postgresql"):
         url = os.environ.get("COACH_CLUSTER_DATABASE_URL") or DEFAULT_DATABASE_URL
     target = sa.engine.make_url(url)
-    admin = sa.create_engine(
-        target.set(database="postgres"),
-        future=True,
-        isolation_level="AUTOCOMMIT",
-        poolclass=NullPool,
-        connect_args={"connect_timeout": 5},
-    )
+    admin = _admin_engine(target)
     try:
         with admin.connect() as conn:
             exists = conn.execute(
@@ -190,12 +195,7 @@ def drop_database(url: str) -> None:
 
     dispose_engine(url)
     target = sa.engine.make_url(url)
-    admin = sa.create_engine(
-        target.set(database="postgres"),
-        future=True,
-        isolation_level="AUTOCOMMIT",
-        poolclass=NullPool,
-    )
+    admin = _admin_engine(target)
     try:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
