@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from coach import config, scoring
 from coach import session as engine
 from coach.scenarios import ScenarioError, UnknownScenario, get_scenario, load_all
@@ -25,6 +27,8 @@ from coach.text import is_blank, storable
 log = logging.getLogger(__name__)
 
 MODES = ("practice", "assessment")
+# How long a turn's write waits for a database that went away (a restart, a failover).
+STORE_RETRY_SECONDS = 10.0
 
 
 @dataclass
@@ -267,6 +271,16 @@ def turn(
         latency_ms=latency_ms,
     )
 
+    if storage_error and result is not None:
+        # An answered reply that is not stored would be a lost turn: the customer does
+        # not react, the state stays as it was, and the trainee sends it again.
+        return Reply(
+            text="Your reply could not be saved just now (the training database did not "
+            "answer), so the customer has not heard it yet. Please send it again.",
+            custom=_payload(SessionState.from_dict(snapshot), system=True, notice="storage_error"),
+            state=SessionState.from_dict(snapshot),
+            changed=False,
+        )
     if result is None:
         return Reply(
             text="The customer could not answer because of an error on our side; your "
@@ -461,12 +475,20 @@ def _store(
         latency_ms=latency_ms,
         error=error,
     )
-    try:
-        repository.record_turn(record)
-    except Exception:  # noqa: BLE001 - tell the trainee, keep the conversation going
-        log.exception("could not store turn %s of session %s", turn_index, state.session_id)
+    deadline = time.monotonic() + STORE_RETRY_SECONDS
+    while True:
+        try:
+            repository.record_turn(record)
+        except (StorageUnavailable, OperationalError, InterfaceError):
+            if time.monotonic() < deadline:  # a database restart takes a second or two
+                time.sleep(0.5)
+                continue
+            log.exception("could not store turn %s of session %s", turn_index, state.session_id)
+        except Exception:  # noqa: BLE001 - tell the trainee, keep the conversation going
+            log.exception("could not store turn %s of session %s", turn_index, state.session_id)
+        else:
+            return None
         return "your reply could not be saved in the database (the server log says why)"
-    return None
 
 
 def end(state: SessionState | None) -> Reply:

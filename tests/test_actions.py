@@ -464,3 +464,42 @@ def test_the_same_client_id_in_another_conversation_is_another_message(db_url):
         conv.start()
         answer = custom_of(conv.run(ActionCustomerTurn(), "So sorry.", "apologise", metadata=meta))
         assert answer["turn"] == 1 and "replayed" not in answer
+
+
+def test_a_reply_the_database_cannot_store_is_not_answered_and_changes_nothing(monkeypatch):
+    """Answering an unsaved reply would lose the turn: the trainee is asked to resend."""
+    from coach import service
+    from coach.storage.db import StorageUnavailable
+
+    conv = Conversation()
+    conv.start()
+    before = dict(conv.slots)
+
+    def down(record, url=None):
+        raise StorageUnavailable("database restarting")
+
+    monkeypatch.setattr(service, "STORE_RETRY_SECONDS", 0.3)
+    monkeypatch.setattr(repository, "record_turn", down)
+    custom = custom_of(conv.say("I'm so sorry, that sounds exhausting.", "acknowledge"))
+    assert custom["system"] and custom["notice"] == "storage_error"
+    assert conv.slots == before
+
+
+def test_a_database_restart_during_the_write_only_delays_the_turn(monkeypatch, db_url):
+    from coach.storage.db import StorageUnavailable
+
+    conv = Conversation()
+    conv.start()
+    real = repository.record_turn
+    calls = {"n": 0}
+
+    def flaky(record, url=None):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise StorageUnavailable("database restarting")
+        return real(record, url)
+
+    monkeypatch.setattr(repository, "record_turn", flaky)
+    custom = custom_of(conv.say("I'm so sorry, that sounds exhausting.", "acknowledge"))
+    assert custom["turn"] == 1 and custom["scores"] and "storage_error" not in custom
+    assert len(repository.list_turns(custom["session_id"], url=db_url)) == 1
