@@ -19,6 +19,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from coach.storage.db import StorageUnavailable, ensure_schema, session_scope
@@ -125,14 +126,23 @@ def create_user(
         raise DuplicateUser(f"user {name!r} already exists") from e
 
 
+def _user_named(s: Session, name: str) -> User | None:
+    return s.execute(select(User).where(User.username == name)).scalar_one_or_none()
+
+
+def _existing_user(s: Session, name: str) -> User:
+    row = _user_named(s, name)
+    if row is None:
+        raise AccountError(f"no user {name!r}")
+    return row
+
+
 def set_password(username: str, password: str, *, url: str | None = None) -> Account:
     name = normalise_username(username)
     _check_password(password)
     ensure_schema(url)
     with session_scope(url) as s:
-        row = s.execute(select(User).where(User.username == name)).scalar_one_or_none()
-        if row is None:
-            raise AccountError(f"no user {name!r}")
+        row = _existing_user(s, name)
         row.password_hash = generate_password_hash(password)
         s.flush()
         return _account(row)
@@ -143,9 +153,7 @@ def set_role(username: str, role: str, *, url: str | None = None) -> Account:
     _check_role(role)
     ensure_schema(url)
     with session_scope(url) as s:
-        row = s.execute(select(User).where(User.username == name)).scalar_one_or_none()
-        if row is None:
-            raise AccountError(f"no user {name!r}")
+        row = _existing_user(s, name)
         row.role = role
         s.flush()
         return _account(row)
@@ -156,7 +164,7 @@ def authenticate(username: str, password: str, *, url: str | None = None) -> Acc
     name = normalise_username(username)
     ensure_schema(url)
     with session_scope(url, readonly=True) as s:
-        row = s.execute(select(User).where(User.username == name)).scalar_one_or_none()
+        row = _user_named(s, name)
         stored = row.password_hash if row is not None else _DUMMY_HASH
         ok = check_password_hash(stored, password or "")
         return _account(row) if (row is not None and ok) else None
