@@ -234,8 +234,16 @@ def turn(
         # A refused oversized reply is still in Rasa's history; the customer never
         # answered it, and the scorer must not spend seconds on 100 KB of it.
         history = [h for h in history if len(str(h.get("text") or "")) <= limit]
+    scenario = None
+    scenario_error: Exception | None = None
     try:
-        score = scoring.score(customer_text, text, history)
+        scenario = get_scenario(state.scenario_id)
+    except Exception as exc:  # noqa: BLE001 - reported below, with the customer's answer
+        scenario_error = exc
+    try:
+        # the brief is what the trainee knows of the story: naming it is acknowledgment
+        background = scenario.background() if scenario else None
+        score = scoring.score(customer_text, text, history, background)
     except Exception as exc:  # noqa: BLE001 - any scorer failure must not lose the turn
         log.exception("scoring failed")
         errors.append(f"scoring failed: {exc!r}")
@@ -243,7 +251,8 @@ def turn(
 
     result = None
     try:
-        scenario = get_scenario(state.scenario_id)
+        if scenario_error is not None:
+            raise scenario_error
         result = engine.take_turn(state, scenario, move=move, score=score)
     except Exception as exc:  # noqa: BLE001 - the reply is stored whatever happens
         log.exception("customer reply failed")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 # The trainee moves the NLU classifies; every scenario has customer lines for each.
 MOVES: tuple[str, ...] = (
@@ -94,3 +97,14 @@ class Scenario:
     version: str = ""  # content hash of the file, set by the loader
     source: str = ""  # path of the file it came from
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def background(self) -> tuple[str, ...]:
+        """What the trainee is told about this customer's problem (the brief, the situation,
+        the facts, the opening lines): the scorer counts a reply that names any of it as
+        referring to their story, even when the message being answered is a one-liner."""
+        facts = " ".join(f"{k.replace('_', ' ')} {v}" for k, v in self.persona.facts.items())
+        opening = (
+            _PLACEHOLDER.sub(lambda m: str(self.persona.facts.get(m.group(1), "")), line)
+            for line in self.lines.opening
+        )
+        return (self.summary, self.persona.situation, facts, *opening)

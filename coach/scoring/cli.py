@@ -1,7 +1,8 @@
 """`coach score`: JSON Lines in, one JSON object out per input line, in order (contract §1).
 
-Each input line is an object {"customer": str, "reply": str, "history": [...]?}. Every
-line produces exactly one output line, so output line N always answers input line N:
+Each input line is an object {"customer": str, "reply": str, "history": [...]?,
+"scenario": str?}. Every line produces exactly one output line, so output line N always
+answers input line N:
 
 * a valid line -> the score object (Score.to_dict(): the three scores, evidence, tips,
   scorer_version, plus remedy_offered and customer_emotional; "id" is echoed if given);
@@ -9,6 +10,11 @@ line produces exactly one output line, so output line N always answers input lin
   missing/empty/non-string customer or reply, malformed history, a reply longer than
   coach.config.max_message_chars(), a line that is not UTF-8, and a blank line (an
   error rather than skipped, so the output stays aligned with the input).
+
+`scenario` (an extension of the contract) names the scenario being played: its brief is
+what the trainee knows of the customer's story, so a reply naming it counts as referring
+to their problem. An id that is not a known scenario is not an error: the line is scored
+without the brief and the output carries a "warnings" list saying so.
 
 The other lines are still scored; the exit status is 1 if any line was an error, else 0.
 Valid lines are scored in batches (nlp.pipe) and written as each batch completes.
@@ -53,7 +59,22 @@ def _validate(obj, line_no: int, max_chars: int) -> tuple[tuple | None, str | No
                 return None, f"line {line_no}: history[{k}].role must be 'customer' or 'trainee'"
             if not isinstance(item.get("text"), str):
                 return None, f"line {line_no}: history[{k}].text must be a string"
-    return (obj["customer"], obj["reply"], history), None
+    scenario = obj.get("scenario")
+    if scenario is not None and not isinstance(scenario, str):
+        return None, f"line {line_no}: 'scenario' must be a string, got {type(scenario).__name__}"
+    return (obj["customer"], obj["reply"], history, scenario), None
+
+
+def _background(scenario: str | None) -> tuple[tuple[str, ...] | None, list[str]]:
+    """The scenario's brief for the scorer, or None and a warning if it is not known."""
+    if scenario is None:
+        return None, []
+    from coach.scenarios import ScenarioError, UnknownScenario, get_scenario
+
+    try:
+        return get_scenario(scenario).background(), []
+    except (UnknownScenario, ScenarioError):
+        return None, [f"unknown scenario {scenario[:80]!r}: scored without its brief"]
 
 
 def _lines(stdin: IO):
@@ -89,7 +110,7 @@ def main(stdin: IO | None = None, stdout: IO | None = None) -> int:
         nonlocal failed
         items = [it for _, err, it in pending if it is not None]
         try:
-            scores = iter(score_many([it[:3] for it in items]))
+            scores = iter(score_many([it[:4] for it in items]))
             batch_error = None
         except Exception as exc:  # noqa: BLE001 - one bad batch must not kill the stream
             scores, batch_error = None, exc
@@ -99,9 +120,7 @@ def main(stdin: IO | None = None, stdout: IO | None = None) -> int:
             elif batch_error is not None:
                 out = _score_one(item, line_no)
             else:
-                out = next(scores).to_dict()  # type: ignore[union-attr]
-                if item[3] is not None:
-                    out = {"id": item[3], **out}
+                out = _output(next(scores).to_dict(), item)  # type: ignore[union-attr]
             if "error" in out:
                 failed = True
             stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
@@ -128,7 +147,8 @@ def main(stdin: IO | None = None, stdout: IO | None = None) -> int:
                     pending.append((line_no, {"error": problem}, None))
                 else:
                     ident = obj.get("id") if isinstance(obj.get("id"), (str, int)) else None
-                    pending.append((line_no, None, item + (ident,)))
+                    context, warnings = _background(item[3])
+                    pending.append((line_no, None, (*item[:3], context, ident, warnings)))
                     n_valid += 1
         if n_valid >= BATCH:
             flush()
@@ -142,10 +162,18 @@ def _score_one(item: tuple, line_no: int) -> dict:
     from . import score
 
     try:
-        out = score(item[0], item[1], item[2]).to_dict()
+        out = score(*item[:4]).to_dict()
     except Exception as exc:  # noqa: BLE001
         return {"error": f"line {line_no}: scoring failed ({type(exc).__name__}: {exc})"}
-    return {"id": item[3], **out} if item[3] is not None else out
+    return _output(out, item)
+
+
+def _output(out: dict, item: tuple) -> dict:
+    """The score object with the input's id (first) and any warnings."""
+    ident, warnings = item[4], item[5]
+    if warnings:
+        out["warnings"] = warnings
+    return {"id": ident, **out} if ident is not None else out
 
 
 if __name__ == "__main__":

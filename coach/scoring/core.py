@@ -197,12 +197,34 @@ def _finish(a: Analysis, scores: dict[str, float], evidence, cust: CustomerInfo)
     )
 
 
-def analyse_pair(customer: str, reply: str, history=None) -> tuple[Analysis, Doc, Normalised]:
+def _customer(customer: str, history, context) -> CustomerInfo:
+    return analyse_customer(customer, _history_customer_texts(history), _context_texts(context))
+
+
+def _context_texts(context) -> tuple[str, ...]:
+    if not context:
+        return ()
+    if isinstance(context, str) or not all(isinstance(c, str) for c in context):
+        raise TypeError("context must be a sequence of strings")
+    return tuple(context)
+
+
+def _items(items: Iterable[tuple]) -> list[tuple]:
+    """(customer, reply, history, context) for every item; the last two are optional."""
+    out = [tuple(it) + (None,) * (4 - len(it)) for it in items]
+    for customer, reply, _, _ in out:
+        _check(customer, reply)
+    return out
+
+
+def analyse_pair(
+    customer: str, reply: str, history=None, context=None
+) -> tuple[Analysis, Doc, Normalised]:
     """The raw analysis (features and hits) behind a score: for training and debugging."""
     _check(customer, reply)
     norm = normalise(reply)
     doc = get_nlp()(norm.text)
-    cust = analyse_customer(customer, _history_customer_texts(history))
+    cust = _customer(customer, history, context)
     return analyse(doc, norm, cust), doc, norm
 
 
@@ -251,19 +273,28 @@ def _batches(norms: list[Normalised], custs: list[CustomerInfo], batch_size: int
 
 
 def analyse_many(items: Iterable[tuple], batch_size: int = 64) -> list[Analysis]:
-    """Analyses (features and hits) for many (customer, reply, history) triples."""
-    items = [tuple(it) + (None,) * (3 - len(it)) for it in items]
-    norms = [normalise(reply) for _, reply, _ in items]
-    custs = [analyse_customer(c, _history_customer_texts(h)) for c, _, h in items]
+    """Analyses (features and hits) for many (customer, reply[, history[, context]])."""
+    items = _items(items)
+    norms = [normalise(reply) for _, reply, _, _ in items]
+    custs = [_customer(c, h, x) for c, _, h, x in items]
     return _batches(norms, custs, batch_size, analyse)
 
 
-def score(customer: str, reply: str, history: Sequence | None = None) -> Score:
-    """Score one trainee reply in the context of the customer message it answers."""
+def score(
+    customer: str,
+    reply: str,
+    history: Sequence | None = None,
+    context: Sequence[str] | None = None,
+) -> Score:
+    """Score one trainee reply in the context of the customer message it answers.
+
+    `context`: what the trainee knows of the customer's situation beyond the messages
+    (the scenario brief, `Scenario.background()`); naming any of it refers to their story.
+    """
     _check(customer, reply)
     with _gc_paused():
         norm = normalise(reply)
-        cust = analyse_customer(customer, _history_customer_texts(history))
+        cust = _customer(customer, history, context)
     doc = get_nlp()(norm.text)
     with _gc_paused():
         parts = _analyse_doc(doc, norm, cust)
@@ -274,13 +305,12 @@ def score(customer: str, reply: str, history: Sequence | None = None) -> Score:
 
 
 def score_many(items: Iterable[tuple], batch_size: int = 64) -> list[Score]:
-    """Score many (customer, reply, history) triples; replies are parsed with nlp.pipe."""
-    items = [tuple(it) + (None,) * (3 - len(it)) for it in items]
-    for customer, reply, _ in items:
-        _check(customer, reply)
+    """Score many (customer, reply[, history[, context]]) items; replies go through
+    nlp.pipe."""
+    items = _items(items)
     with _gc_paused():
-        norms = [normalise(reply) for _, reply, _ in items]
-        custs = [analyse_customer(c, _history_customer_texts(h)) for c, _, h in items]
+        norms = [normalise(reply) for _, reply, _, _ in items]
+        custs = [_customer(c, h, x) for c, _, h, x in items]
     parts = _batches(norms, custs, batch_size, _analyse_doc)
     # the customer messages the tips will name: parsed in one batch, not one by one
     prefetch_problem_phrases(

@@ -121,7 +121,8 @@ def stem(word: str) -> str:
     return w
 
 
-GENERIC_STEMS = frozenset(stem(w) for w in GENERIC_LEMMAS)
+# ("second" as in "just a second" is generic; the number 2 it stems to is not)
+GENERIC_STEMS = frozenset(stem(w) for w in GENERIC_LEMMAS if w not in NUMBER_WORDS)
 PROCEDURE_STEMS = frozenset(stem(w) for w in PROCEDURE_LEMMAS)
 
 
@@ -148,6 +149,7 @@ class CustomerInfo:
     items: tuple[str, ...]  # content words, most specific first
     emotional: bool
     text: str = ""  # the message being answered, parsed only if a tip needs its subject
+    context_keys: frozenset[str] = frozenset()  # ... of the scenario brief, if given
 
 
 def _content_words(text: str) -> list[str]:
@@ -208,9 +210,13 @@ _EMO_STEMS = frozenset(stem(w) for w in EMOTION_LEMMAS - WEAK_EMOTION_LEMMAS)
 
 
 @lru_cache(maxsize=1024)
-def analyse_customer(customer: str, history_texts: tuple[str, ...] = ()) -> CustomerInfo:
+def analyse_customer(
+    customer: str, history_texts: tuple[str, ...] = (), context: tuple[str, ...] = ()
+) -> CustomerInfo:
     """The customer side of a turn. Cached: a session (and a batch) answers the same
-    customer message with many replies, and the result is immutable."""
+    customer message with many replies, and the result is immutable. Earlier turns and
+    the scenario's background (`context`) are the rest of their story: words from them
+    count, a little less than words from the message being answered."""
     keys, items = _keys_of(customer)
     hist: set[str] = set()
     hist_items: list[str] = []
@@ -218,9 +224,13 @@ def analyse_customer(customer: str, history_texts: tuple[str, ...] = ()) -> Cust
         k, it = _keys_of(h)
         hist |= k
         hist_items.extend(it)
+    ctx: set[str] = set()
+    for c in context:
+        ctx |= _keys_of(c)[0]
     return CustomerInfo(
         keys=keys,
         history_keys=frozenset(hist - keys),
+        context_keys=frozenset(ctx - hist - keys),
         items=tuple(dict.fromkeys(list(items) + hist_items)),
         emotional=is_emotional(customer),
         text=customer,

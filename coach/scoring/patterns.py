@@ -254,6 +254,18 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~understand|appreciate|realise|realize|recognise|recognize|know|get that|how|what|you|your|this|it",
     ],
     "VAL_LEGIT": [
+        # 2026.11-5: a reaction called natural or expected without stock words
+        "@ADV? fair|natural|normal|understandable|reasonable|valid worry|worries|concern|concerns|fear|feeling|question|reaction",
+        "fair|natural|normal|understandable|reasonable thing to ~feel|ask|want|expect",
+        "~be bound to ~unsettle|upset|worry|frustrate|annoy|stress|scare|rattle|get|feel|make",
+        "no|little|small surprise",
+        "~be not|n't @ADV? surprised|surprising",
+        "not surprising|surprised",
+        "enough to ~make|drive|send|get your|anyone|anybody|someone",
+        "(nothing|no need) to ~apologise|apologize",
+        "(nothing|no need) to be sorry",
+        "exactly|precisely the sort|kind|type of thing",
+        "of course this|it|that|they ~matter",
         "~have (every|good|a|all the|real) reason to|for",
         "~be a lot to ~deal|handle|take|cope|go",
         "you ~have ~be so|very|incredibly|really|extremely|remarkably? patient|understanding|reasonable|fair",
@@ -321,6 +333,22 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "that|this|it ~be|'s why you",
     ],
     "VAL_SIDE": [
+        # 2026.11-5: siding in fresh words: an adverb before the judgement, our slip, ours to fix, nor should you
+        "~be @ADV @ADV? unacceptable|inexcusable|appalling|disgraceful|shocking|wrong|poor|terrible|awful|indefensible|rubbish|dreadful",
+        "poor|shocking|rubbish|sloppy|lousy|bad show|effort|form|service from|of|on us|me",
+        "~be|'s @ADV? poor|shocking|rubbish|sloppy|lousy|bad|careless|unfair of|from|on us|me",
+        "our|my slip|glitch|mess|blunder|oversight|cock-up|cockup|foul-up|screwup|slip-up|error",
+        "~be|'s ours to ~fix|sort|put|answer",
+        "the fault|blame|mistake ~sit|lie|rest|be with|on us|me|our",
+        "nor should you",
+        "no ,? you ~should not|n't",
+        "you ~should ~have ~be able to",
+        "~make no sense",
+        "~be|was no way to ~treat|tell|leave|handle|find|speak|deal",
+        "~earn|deserve some|a|the good|better|proper news|break|rest|ending|outcome",
+        "cruel timing",
+        "two|one too many",
+        "~be|'s a @ADV? runaround|farce|shambles|joke",
         "no excuse|excuses",
         "~be ~not|never going to make excuses",
         "~will|wo ~not|never make excuses",
@@ -450,6 +478,10 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "{EMO} ~be|is not? really? necessary|needed|called|warranted|helpful",
     ],
     "INV_BLAME": [
+        # 2026.11-5: (as TONE_BLAME)
+        "did you @ADV? ~check|read|inspect|sign|hit|press|click|select|tick|enter|choose|pick|follow|notice|remember|forget|double-check",
+        "you ~may|might|must @ADV? not|n't? ~have ~miss|hear|notice|forget|overlook|enter|click|select|put|type|misread",
+        "you needed to @ADV? ~use|fill|read|check|select|choose|enter|follow|submit|report|tick|specify",
         "you ~do ~not|never ~pick|answer|respond|reply|check|see|open|read",
         "~attempt , but you",
         "you ~enter|put|give|type|select|choose|pick|provide|use|send|fill the? wrong|incorrect",
@@ -528,6 +560,13 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "there ~be|'s nothing",
     ],
     "TONE_ORDER": [
+        # 2026.11-5: orders to manners framed as a need ('I need you to relax')
+        "~need|want you to @ADV? ~relax|calm|stop|quit|lower|listen|settle|cool|breathe|behave",
+        "~need|want you to @ADV? ~let me finish|speak|talk|explain",
+        "~need|want you to ~be @ADV? patient|quiet|calm|reasonable|polite|respectful",
+        "if you ~would|'d? @ADV? ~stop|quit interrupting|shouting|swearing|yelling|arguing|complaining|talking",
+        "if you ~stop|quit|stopped interrupting|shouting|swearing|yelling|arguing|complaining|talking",
+        "any need to ~be|get so|that|this? {EMO}|upset|angry|worked|dramatic|rude|hysterical|emotional",
         "~stop|quit ~shout|yell|swear|scream|complain|moan|whine|interrupt|argue|panic|cry|rant|fuss",
         "stop|quit shouting|yelling|swearing|screaming|complaining|moaning|whining|interrupting|arguing|panicking|crying|ranting|fussing",
         "~hold your horses",
@@ -589,6 +628,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Mocking: voids any empathy in the reply ("like the other 50 people today").
     "TONE_SARCASM": [
+        # 2026.11-5: 'you're lucky you got a hotel at all'
+        "you ~be|'re @ADV? lucky",
         "(haha|hahaha|hahah|hehe|ha ha|lolol|rofl)",
         "magic wand|magicians|magician|miracle worker",
         "~be not a magic",
@@ -663,6 +704,15 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Passive-aggressive: impatience and condescension ("as I ALREADY said", "per my last message").
     "TONE_PASSIVE": [
+        # 2026.11-5: 'per my colleague's notes', 'with respect, ...', 'just so you're aware', 'as the last agents told you'
+        "per my",
+        "with respect ,",
+        "with respect it|itd|i|you|that|this|but|mate",
+        "just so you ~be|'re aware",
+        "just so you know",
+        "like|as the|my last|other|previous|earlier two|three|few? agent|agents|colleague|colleagues|person|advisor|advisors ~tell|say|explain|mention",
+        "which|that|as ~be @ADV? ~explain|mention|state|tell|point|outline|make when|at|in you|the",
+        "well ,? this|that ~be the first time",
         "if you 'd|would|could|will|'ll just? let me !know|have|see|check|help|sort|fix|take|arrange|book",
         "~get a word in",
         "once more ,",
@@ -753,13 +803,23 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "if you 'd|would|could|will|'ll just? give me a|one second|sec|minute|moment|chance",
         "if you ~will|'ll let me",
         ", you know",
-        "you know .",
+        "you know \\.",
         "see how far",
         "how far that",
         "~talk|speak to me like that",
         "i ~be doing my best",
     ],
     "TONE_DEFENSIVE": [
+        # 2026.11-5: first-person denials of the failure, 'not my rule', the records against their account
+        "i ~be not|n't your @NOUN",
+        "i ~do|have not|n't|never personally? ~cancel|pack|set|write|decide|cause|break|lose|damage|charge",
+        "i ~do|have not|n't|never personally? ~make the|these|those|any rules|rule|policy|policies|promise|promises|decision|decisions|mistake",
+        "i ~do not|n't|never personally ~do|make|handle|book",
+        "{NEG} my|our rule|rules",
+        "~be not|n't down to me|us",
+        "shoot the messenger",
+        "our records|logs|system ~show|say|indicate|state|confirm",
+        "the records|logs ~show|say|indicate|state|confirm",
         # 2026.11-3: justification of the company and disclaimers of responsibility,
         "out of my|our hands",
         "not in my|our hands",
@@ -862,6 +922,10 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~will|wo not (help|get you anywhere)",
     ],
     "TONE_BLAME": [
+        # 2026.11-5: questions about their diligence, 'you may have missed them', 'you needed to use the form'
+        "did you @ADV? ~check|read|inspect|sign|hit|press|click|select|tick|enter|choose|pick|follow|notice|remember|forget|double-check",
+        "you ~may|might|must @ADV? not|n't? ~have ~miss|hear|notice|forget|overlook|enter|click|select|put|type|misread",
+        "you needed to @ADV? ~use|fill|read|check|select|choose|enter|follow|submit|report|tick|specify",
         # 2026.11-3: general blame forms, checked on sentences written for the tests,
         "you ~be the one who|that",
         "you were the one",
@@ -925,6 +989,9 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~talk|speak to me like that again",
     ],
     "TONE_INSULT": [
+        # 2026.11-5: 'it's pretty simple English', 'bit dramatic'
+        "simple|plain|basic english",
+        "(a)? bit|little dramatic",
         "{INSULTN}",
         "what a|an {INSULT}|{INSULTN}",
         "you ~be|'re being? so|very|really|too|quite|just|a|bit|little|completely|totally|extremely|incredibly|being* {INSULT}",

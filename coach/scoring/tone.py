@@ -18,6 +18,9 @@ MOCKING_EMOJI = frozenset(
     "\U0001f644\U0001f643\U0001f612\U0001f926\U0001f611\U0001f971\U0001f921\U0001f485\U0001f60f"
 )
 _EMOJI_RE = re.compile("[" + "".join(sorted(MOCKING_EMOJI)) + "]")
+# Laughing at an upset customer's message mocks them ("Must have been some weekend 😂").
+LAUGHING_EMOJI = frozenset("\U0001f602\U0001f923\U0001f606\U0001f639")
+_LAUGH_RE = re.compile("[" + "".join(sorted(LAUGHING_EMOJI)) + "]")
 _CAPS_RE = re.compile(r"(?<![\w'])[A-Z][A-Z']*[A-Z](?![\w])")
 _PUNCT_RE = re.compile(r"(?:[!?]*!{2,}[!?]*)|(?:[!?]*(?:\?!|!\?)[!?]*)|\?{3,}")
 # Short capitalised words that are ordinary words (emphasis), not acronyms.
@@ -69,6 +72,11 @@ def shout_hits(text: str, cust=None) -> list:
         for m in _EMOJI_RE.finditer(text):
             i = m.start()
             out.append(Hit("TONE_SARCASM", i, i + 1, "an eye-roll emoji mocks them", 1.0, raw=True))
+        if cust is None or cust.emotional:
+            for m in _LAUGH_RE.finditer(text):
+                i = m.start()
+                why = "laughing at an upset customer's message mocks them"
+                out.append(Hit("TONE_SARCASM", i, i + 1, why, 1.0, raw=True))
     if "!" in text or "???" in text:  # every run below has a "!" or three "?"
         for m in _PUNCT_RE.finditer(text):
             out.append(
