@@ -503,3 +503,24 @@ def test_a_database_restart_during_the_write_only_delays_the_turn(monkeypatch, d
     custom = custom_of(conv.say("I'm so sorry, that sounds exhausting.", "acknowledge"))
     assert custom["turn"] == 1 and custom["scores"] and "storage_error" not in custom
     assert len(repository.list_turns(custom["session_id"], url=db_url)) == 1
+
+
+def test_the_scoring_action_judges_the_reply_against_the_scenario_brief(monkeypatch):
+    """What the trainee was told about the customer counts as their story: a reply that
+    names it is scored with the scenario's brief, not only the customer's last line."""
+    from coach import scoring, service
+    from coach.scenarios import get_scenario
+
+    seen = []
+    real = scoring.score
+
+    def spy(customer, reply, history=None, context=None):
+        seen.append(context)
+        return real(customer, reply, history, context)
+
+    monkeypatch.setattr(service.scoring, "score", spy)
+    conv = Conversation()
+    conv.start("missed-technician")
+    custom = custom_of(conv.say("Two unpaid days off and still no engineer.", "acknowledge"))
+    assert seen == [get_scenario("missed-technician").background()]
+    assert custom["scores"]["acknowledgment"] >= 0.5

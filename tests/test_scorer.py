@@ -793,3 +793,102 @@ def test_customer_emotion_only_absent_in_closings():
     assert is_emotional("So when is someone coming?")
     assert not is_emotional("Fine. The bill's corrected. That's all.")
     assert not is_emotional("ok cheers, all good now")
+
+
+# --- 2026.11-5: the scenario brief, and general forms from the second and third authors ----
+# Sentences written for these tests (not copied from any labelled set).
+BILL = "Are you joking? This bill is way more than it should be."
+
+
+def test_the_scenario_brief_counts_as_their_story():
+    from coach.scenarios import get_scenario, scenario_background
+
+    brief = get_scenario("missed-technician").background()
+    assert brief == scenario_background("missed-technician")
+    assert scenario_background("no-such-scenario") is None and scenario_background(None) is None
+    customer = "I'm just so tired of all this."
+    reply = "Three weeks offline and two unpaid days lost waiting for an engineer."
+    without = score(customer, reply)
+    with_brief = score(customer, reply, None, brief)
+    assert without.acknowledgment < 0.5 <= with_brief.acknowledgment
+    # the brief never makes a bare filler or a stock line specific
+    for filler in ["Okay.", "Thank you for contacting support."]:
+        assert score(customer, filler, None, brief).acknowledgment < 0.5
+    with pytest.raises(TypeError):
+        score(customer, reply, None, "missed-technician")  # a brief is texts, not an id
+
+
+def test_cli_scenario_field_uses_the_brief_and_unknown_ids_only_warn():
+    customer = "I'm just so tired of all this."
+    reply = "Three weeks offline and two unpaid days lost waiting for an engineer."
+    lines = [
+        json.dumps({"customer": customer, "reply": reply}),
+        json.dumps({"customer": customer, "reply": reply, "scenario": "missed-technician"}),
+        json.dumps({"customer": customer, "reply": reply, "scenario": "made-up-scenario"}),
+        json.dumps({"customer": customer, "reply": reply, "scenario": 7}),
+    ]
+    rc, out = run_cli("\n".join(lines) + "\n")
+    assert rc == 1 and len(out) == 4
+    assert out[0]["acknowledgment"] < 0.5 <= out[1]["acknowledgment"]
+    assert "warnings" not in out[1]
+    assert "made-up-scenario" in out[2]["warnings"][0] and "error" not in out[2]
+    assert out[2]["acknowledgment"] == out[0]["acknowledgment"]
+    assert "scenario" in out[3]["error"] and "line 4" in out[3]["error"]
+
+
+def test_numbers_from_their_message_are_their_story():
+    customer = "I've lost two full days off work waiting in for you."
+    assert decide(customer, "Two days lost, and for nothing.")["acknowledgment"] == 1
+
+
+@pytest.mark.parametrize(
+    "customer,reply",
+    [
+        (LATE, "That's really poor from us, and the birthday makes it worse."),
+        (CHARGED, "Taking the payment twice was our slip, and I'm reversing it."),
+        (TECHNICIAN, "Nor should you have to take another afternoon off."),
+        (TECHNICIAN, "After an afternoon like that I'd be losing my patience too."),
+        (BILL, "Fair. I'd be asking the very same thing."),
+        (LATE, "A birthday present should have been with you days ago."),
+        (LATE, "That's a completely natural worry with the birthday so close."),
+        (LATE, "Of course it matters, it's her birthday."),
+    ],
+)
+def test_validation_in_fresh_words(customer, reply):
+    assert decide(customer, reply)["validation"] == 1
+
+
+@pytest.mark.parametrize(
+    "customer,reply",
+    [
+        (ABUSE, "I'm going to need you to settle down before we go any further."),
+        (ABUSE, "Swearing at me isn't going to get the bill fixed."),
+        (TECHNICIAN, "Per my colleague's note, the visit was booked for the morning."),
+        (TECHNICIAN, "With respect, I can only book what the system offers."),
+        (CHARGED, "I'm not your bank, I can't see your overdraft."),
+        (CHARGED, "It's not my rule, the bank sets the fees."),
+        (TECHNICIAN, "Our records show the engineer knocked at ten."),
+        (LATE, "Did you check the delivery address before ordering?"),
+        (TECHNICIAN, "You may just not have heard the doorbell."),
+        (LATE, "A week, must have been a long wait 😂"),
+        (LATE, "Well, it's not exactly the end of the world, is it?"),
+        (TECHNICIAN, "I don't really see why one visit would ruin your whole afternoon."),
+    ],
+)
+def test_tone_problems_in_fresh_words(customer, reply):
+    assert decide(customer, reply)["calm_tone"] == 0
+
+
+@pytest.mark.parametrize(
+    "customer,reply",
+    [
+        ("Sorry I snapped at you earlier.", "Honestly, don't worry about it. The bill's sorted."),
+        (TECHNICIAN, "Did you receive a text from us about the visit?"),
+        (TECHNICIAN, "I'd be happy to book the first slot tomorrow for you as well."),
+        (CHARGED, "the rules on this are confusing even for us 😅 I'm refunding it now"),
+        (LATE, "I need you to confirm the delivery address for me, please."),
+        (LATE, "Repeating myself isn't helping you, so here's the fix: it ships tonight."),
+    ],
+)
+def test_fresh_rules_leave_calm_replies_calm(customer, reply):
+    assert decide(customer, reply)["calm_tone"] == 1

@@ -641,6 +641,17 @@ def get_scenario(scenario_id: str, directory=None) -> Scenario:
         raise UnknownScenario(scenario_id, _known(folder)) from None
 
 
+def scenario_background(scenario_id: str | None, directory=None) -> tuple[str, ...] | None:
+    """The brief of a scenario for the scorer's `context` (Scenario.background()), or None
+    when there is no id or it names no usable scenario (the reply is then scored without)."""
+    if not scenario_id:
+        return None
+    try:
+        return get_scenario(scenario_id, directory).background()
+    except (UnknownScenario, ScenarioError):
+        return None
+
+
 def _known(folder: Path) -> list[str]:
     try:
         return scenario_ids(folder)
@@ -661,6 +672,7 @@ __all__ = [
     "UnknownScenario",
     "clear_cache",
     "fill_placeholders",
+    "scenario_background",
     "get_scenario",
     "load_all",
     "load_scenario",

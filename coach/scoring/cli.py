@@ -69,12 +69,12 @@ def _background(scenario: str | None) -> tuple[tuple[str, ...] | None, list[str]
     """The scenario's brief for the scorer, or None and a warning if it is not known."""
     if scenario is None:
         return None, []
-    from coach.scenarios import ScenarioError, UnknownScenario, get_scenario
+    from coach.scenarios import scenario_background
 
-    try:
-        return get_scenario(scenario).background(), []
-    except (UnknownScenario, ScenarioError):
+    brief = scenario_background(scenario)
+    if brief is None:
         return None, [f"unknown scenario {scenario[:80]!r}: scored without its brief"]
+    return brief, []
 
 
 def _lines(stdin: IO):

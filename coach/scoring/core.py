@@ -19,7 +19,7 @@ from .tips import make_tips, prefetch_problem_phrases
 from .toks import Toks
 from .types import DIMENSIONS, HistoryItem, Score, Span
 
-SCORER_VERSION = "2026.11-4"
+SCORER_VERSION = "2026.11-5"
 MAX_EVIDENCE = 6
 
 

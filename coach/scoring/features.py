@@ -863,6 +863,7 @@ def _keep(
 
 
 _AUX_DEPS = frozenset({"aux", "auxpass"})
+_FRAGMENT_SUBJ = frozenset({"nsubj", "nsubjpass", "npadvmod"})
 _PROMISE_AUX = frozenset({"will", "shall", "can", "could", "should", "may", "might"})
 _STORY_SKIP_LEMMAS = frozenset({"say", "mention", "tell", "explain", "ask", "like", "want", "need"})
 _OPINION_LEMMAS = frozenset({"deserve", "do", "need", "want", "like", "think", "believe", "feel"})
@@ -1120,6 +1121,7 @@ HOSTILE_OVERLAP_FACTOR = 0.25
 
 
 _AUX_DEPS = frozenset({"aux", "auxpass"})
+_FRAGMENT_SUBJ = frozenset({"nsubj", "nsubjpass", "npadvmod"})
 
 
 def _fragment_restatements(T: Toks, overlap_hits: list[Hit], skip: set[int]) -> list[Hit]:
@@ -1140,7 +1142,9 @@ def _fragment_restatements(T: Toks, overlap_hits: list[Hit], skip: set[int]) -> 
             # noun phrase for a subject and no auxiliary is still a fragment
             T.tag[root] in {"VBG", "VBN"}
             and not T.has_kid_dep(root, _AUX_DEPS)
-            and any(T.dep[k] == "nsubj" and T.pos[k] in {"NOUN", "NUM"} for k in T.kids[root])
+            and any(
+                T.dep[k] in _FRAGMENT_SUBJ and T.pos[k] in {"NOUN", "NUM"} for k in T.kids[root]
+            )
         ):
             out.append(Hit("ACK_PARAPHRASE", sent.start, sent.end, LABELS["ACK_PARAPHRASE"][2]))
     return out
@@ -2723,6 +2727,12 @@ _GLAD = frozenset("happy glad pleased delighted able willing keen".split())
 # "that should have been the end of it": the outcome they were owed (not a person's duty,
 # which is blame or deflection)
 _THING_SUBJECTS = frozenset("it that this which something everything what".split())
+# people whose "should have" is their duty (blame or deflection), not the outcome owed
+_PEOPLE_NOUNS = frozenset(
+    """driver engineer courier technician agent team colleague staff adjuster assessor
+    customer person people member manager bank company firm warehouse store shop branch
+    department contractor neighbour neighbor family partner husband wife""".split()
+)
 _TAG_AUX = frozenset("is was are were would do does did can could will has have".split())
 _ROUND5_CUES = _OUTCOME_VERBS | {"would", "'d", "should", "fair", "?", "why"}
 
@@ -2774,7 +2784,10 @@ def _round5_hits(T: Toks, questions: set[int]) -> list[Hit]:
             subj = next((k for k in vk if dep[k] in SUBJECT_DEPS), None)
             if (
                 subj is not None
-                and low[subj] in _THING_SUBJECTS
+                and (
+                    low[subj] in _THING_SUBJECTS
+                    or (pos[subj] == "NOUN" and lem[subj] not in _PEOPLE_NOUNS)
+                )
                 and tag[v] == "VBN"
                 and any(lem[k] == "have" and dep[k] == "aux" for k in vk)
                 and not any(dep[k] == "neg" for k in vk)

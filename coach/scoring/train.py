@@ -132,23 +132,16 @@ def load(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def background(scenario_id: str | None) -> tuple[str, ...] | None:
-    """The brief of a row's scenario (what `coach score` uses when given "scenario")."""
-    from coach.scenarios import ScenarioError, UnknownScenario, get_scenario
-
-    if not scenario_id:
-        return None
-    try:
-        return get_scenario(scenario_id).background()
-    except (UnknownScenario, ScenarioError):
-        return None
-
-
 def feature_rows(rows: list[dict]) -> list[dict[str, float]]:
+    from coach.scenarios import scenario_background
+
     from .core import analyse_many
 
     analyses = analyse_many(
-        [(r["customer"], r["reply"], r.get("history"), background(r.get("scenario"))) for r in rows]
+        [
+            (r["customer"], r["reply"], r.get("history"), scenario_background(r.get("scenario")))
+            for r in rows
+        ]
     )
     return [a.features for a in analyses]
 
