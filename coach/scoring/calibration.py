@@ -8,7 +8,12 @@ The rubric's non-negotiables are applied after the logistic layer:
 * validation: any invalidation (minimising, correcting the feeling, blame, a "but" that
   takes the empathy back) caps the score below 0.5;
 * calm tone: shouting, orders to emotions, sarcasm, defensiveness/blame, threats and
-  insults cap the score below 0.5.
+  insults cap the score below 0.5;
+* acknowledgment: naming their state ("That sounds really stressful"), a listening signal
+  about their issue, or an apology for their specific impact is acknowledgment on its
+  own (rubric §1), so it lifts the score to at least ACK_FLOOR unless the reply is
+  sarcastic or a stock line. Without it the fitted layer, which sees these mostly next
+  to other evidence, left a short reflective reply below the line.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from .types import DIMENSIONS
 WEIGHTS_PATH = Path(__file__).with_name("weights.json")
 INVALIDATION_CAP = 0.3
 HOSTILE_CAP = 0.3
+ACK_FLOOR = 0.6
+ACK_EXPLICIT = ("ack_state", "ack_listen", "ak_apology")
+ACK_BLOCKERS = ("tone_sarcasm", "ack_canned")
 HOSTILE_FEATURES = (
     "tone_shout",
     "tone_order",
@@ -59,7 +67,20 @@ def apply_rules(out: dict[str, float], features: dict[str, float]) -> dict[str, 
         out["validation"] = min(out["validation"], INVALIDATION_CAP)
     if any(features.get(k, 0.0) > 0 for k in HOSTILE_FEATURES):
         out["calm_tone"] = min(out["calm_tone"], HOSTILE_CAP)
+    if _explicit_ack(features.get):
+        out["acknowledgment"] = max(out["acknowledgment"], ACK_FLOOR)
     return out
+
+
+def _explicit_ack(get) -> bool:
+    """A full-weight explicit acknowledgment, not in a sarcastic reply or a stock line."""
+    for k in ACK_BLOCKERS:
+        if get(k, 0.0) > 0:
+            return False
+    for k in ACK_EXPLICIT:
+        if get(k, 0.0) >= 1.0:
+            return True
+    return False
 
 
 _COMPILED: dict[int, tuple[dict, tuple]] = {}
@@ -94,4 +115,6 @@ def probabilities(features: dict[str, float], weights: dict | None = None) -> di
         if get(k, 0.0) > 0:
             out["calm_tone"] = min(out["calm_tone"], HOSTILE_CAP)
             break
+    if _explicit_ack(get):
+        out["acknowledgment"] = max(out["acknowledgment"], ACK_FLOOR)
     return {k: round(v, 4) for k, v in out.items()}

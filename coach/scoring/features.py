@@ -610,6 +610,9 @@ def _matchers():
     return _MATCHERS
 
 
+_GOOD_WORDS = frozenset(
+    "good great fine perfect lovely brilliant ok okay right fair grand ideal excellent".split()
+)
 _APOLOGISED = re.compile(r"\b(sorry|apologi[sz]e|my apologies|my bad)\b", re.I)
 
 
@@ -618,6 +621,8 @@ def _keep(
 ) -> bool:
     """Context checks a token pattern cannot express."""
     low = T.span_text(h.start, h.end).lower()
+    if h.label == "ACK_STATE" and T.lem[h.start] == "sound" and T.low[h.end - 1] in _GOOD_WORDS:
+        return False  # "Sounds good.": agreeing, not naming how they feel
     if (
         h.label in {"TONE_ORDER", "INV_CORRECT"}
         and "worry" in low
