@@ -94,7 +94,10 @@ def test_each_dimension_has_both_classes(
 def test_every_scenario_in_both_splits(splits: dict[str, cd.Split]) -> None:
     for split in splits.values():
         seen = {r["scenario"] for r in split.records}
-        assert seen == set(cd.SCENARIOS), (split.name, set(cd.SCENARIOS) - seen)
+        assert set(cd.CORE_SCENARIOS) <= seen <= set(cd.SCENARIOS), (
+            split.name,
+            set(cd.CORE_SCENARIOS) - seen,
+        )
 
 
 def test_checker_reports_no_problems(splits: dict[str, cd.Split]) -> None:
@@ -122,8 +125,16 @@ def test_polite_forms_are_calm(tag: str, splits: dict[str, cd.Split]) -> None:
     assert not bad, bad
 
 
-def test_sarcasm_never_acknowledges_or_validates(splits: dict[str, cd.Split]) -> None:
-    bad = [r["id"] for r in _tagged(splits, "sarcasm") if r["acknowledgment"] or r["validation"]]
+def test_sarcasm_never_validates_and_acknowledges_only_with_a_note(
+    splits: dict[str, cd.Split],
+) -> None:
+    # a sarcastic aside next to a sincere restatement of the charge may still acknowledge
+    # ("Crooks? Charming. £451 of that is roaming, ..."): only with a note saying so
+    bad = [
+        r["id"]
+        for r in _tagged(splits, "sarcasm")
+        if r["validation"] or (r["acknowledgment"] and not r.get("note"))
+    ]
     assert not bad, bad
 
 

@@ -646,6 +646,8 @@ def _keep(
         sent = sents[sent_ix[h.start]]
         if any(T.low[k] in COMMISERATE_ADJ for k in range(h.end, sent.end)):
             return False  # "ugh, 3 days late on next-day shipping is awful": with them
+    if h.label == "TONE_ORDER" and T.low[h.start] == "did":
+        return False  # "... and didn't get one": a report in the past, never an order
     if h.label == "TONE_ORDER" and T.lem[h.start] == "do" and T.head[h.start] != h.start:
         # "don't get upset" orders; "you didn't get an update" reports: an order has no subject
         if T.has_kid_dep(T.head[h.start], SUBJECT_DEPS):
@@ -2739,13 +2741,75 @@ _PEOPLE_NOUNS = frozenset(
     department contractor neighbour neighbor family partner husband wife""".split()
 )
 _TAG_AUX = frozenset("is was are were would do does did can could will has have".split())
-_ROUND5_CUES = _OUTCOME_VERBS | {"would", "'d", "should", "fair", "?", "why"}
+_ROUND5_CUES = _OUTCOME_VERBS | {
+    "would",
+    "'d",
+    "should",
+    "fair",
+    "?",
+    "why",
+    "if",
+    "time",
+    "future",
+}
+# "if you carry on shouting I'll end the call": a consequence for them, not a boundary
+_CONSEQUENCE_VERBS = frozenset(
+    "end terminate hang disconnect pass refer report block suspend close transfer flag".split()
+)
+_WISH_VERBS = frozenset("like want prefer need agree wish confirm send give let".split())
+_ADVICE_WORDS = frozenset("worth sure might maybe perhaps should try best".split())
+
+
+def _future_advice(T: Toks, questions: set[int]) -> list[Hit]:
+    """ "Please make sure someone's in this time", "next time it might be worth ordering
+    earlier": advice about what they should do differently puts the failure on them."""
+    out: list[Hit] = []
+    low, dep, kids = T.low, T.dep, T.kids
+    for si, sent in enumerate(T.sents):
+        words = low[sent.start : sent.end]
+        pairs = set(zip(words, words[1:], strict=False))
+        if not pairs & {("next", "time"), ("in", "future"), ("this", "time"), ("the", "future")}:
+            continue
+        root = _sent_root(T, sent)
+        subjects = [k for k in kids[root] if dep[k] in SUBJECT_DEPS]
+        if any(low[k] in {"i", "we"} for k in subjects) or T.lem[root] == "let":
+            continue  # "this time I'll ring you first", "let's get it right this time"
+        imperative = T.tag[root] == "VB" and not subjects and si not in questions
+        if imperative or not set(words).isdisjoint(_ADVICE_WORDS):
+            why = "tells them what to do differently next time"
+            out.append(Hit("TONE_BLAME", sent.start, sent.end, why))
+            out.append(Hit("INV_BLAME", sent.start, sent.end, LABELS["INV_BLAME"][2]))
+    return out
+
+
+def _conditional_threat(T: Toks, t: int) -> Hit | None:
+    """ "If you carry on shouting I'll end the call": `t` is the "if" of the condition."""
+    low, lem, dep, kids, head = T.low, T.lem, T.dep, T.kids, T.head
+    cond = head[t]
+    main = head[cond]
+    if dep[t] != "mark" or dep[cond] != "advcl" or main == cond:
+        return None
+    if not any(low[k] in {"you", "u"} and dep[k] in SUBJECT_DEPS for k in kids[cond]):
+        return None
+    if lem[cond] in _WISH_VERBS or lem[main] not in _CONSEQUENCE_VERBS:
+        return None
+    mk = kids[main]
+    if not any(low[k] in {"i", "we", "this", "it"} and dep[k] in SUBJECT_DEPS for k in mk):
+        return None
+    if not any(lem[k] in {"will", "would", "shall"} for k in mk) or any(
+        dep[k] == "neg" for k in mk
+    ):
+        return None
+    s, e = min(t, T.left_edge(main)), max(T.right_edge(main), T.right_edge(cond)) + 1
+    return Hit("TONE_THREAT", s, e, "warns them of a consequence: a threat, not a boundary")
 
 
 def _round5_hits(T: Toks, questions: set[int]) -> list[Hit]:
     out: list[Hit] = []
     low, lem, pos, tag, dep, kids, head = T.low, T.lem, T.pos, T.tag, T.dep, T.kids, T.head
     sents, sent_ix = T.sents, T.sent_ix
+    if "time" in low or "future" in low:
+        out.extend(_future_advice(T, questions))
     for t in range(T.n):
         lm = lem[t]
         si = sent_ix[t]
@@ -2825,6 +2889,10 @@ def _round5_hits(T: Toks, questions: set[int]) -> list[Hit]:
                     out.append(
                         Hit("TONE_SARCASM", e - 3, e, "a pointed question tag argues with them")
                     )
+        elif low[t] == "if":
+            threat = _conditional_threat(T, t)
+            if threat is not None:
+                out.append(threat)
         elif low[t] == "why" and si not in questions:
             # "I don't really see why a delivery would mean ...": arguing with their account
             v = head[t]

@@ -479,6 +479,9 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     "INV_BLAME": [
         # 2026.11-5: (as TONE_BLAME)
+        "shame|pity you ~do not|n't",
+        "you ~turn it|that|them|this down",
+        # 2026.11-5: (as TONE_BLAME)
         "did you @ADV? ~check|read|inspect|sign|hit|press|click|select|tick|enter|choose|pick|follow|notice|remember|forget|double-check",
         "you ~may|might|must @ADV? not|n't? ~have ~miss|hear|notice|forget|overlook|enter|click|select|put|type|misread",
         "you needed to @ADV? ~use|fill|read|check|select|choose|enter|follow|submit|report|tick|specify",
@@ -512,7 +515,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~read the terms|instructions|email|conditions|small|fine|policy|contract",
         "you|she|he|they ~should really|probably|maybe|just|definitely? ~have|'ve !been|received|got|gotten|heard|seen|be|had",
         "you|she|he|they ~should really|probably|maybe|just|definitely ~order|keep|check|read|make|plan|call|book|buy|get|be|have|try|allow",
-        "you ~should ~keep|order|check|read|plan|allow|buy|have|make",
+        "you ~should ~keep|order|check|read|plan|allow|buy|make",
         "you|she|he would|'d ~know|have|see|understand .? .? .? if you|she|he",
         "if you|she|he have|'d|had ~send|read|check|order|call|book|follow|listen|buy|contact|respond|reply|answer|be",
         "because you ~press|click|enter|order|forget|miss|ignore|do|make|choose|select|type|tick",
@@ -560,6 +563,12 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "there ~be|'s nothing",
     ],
     "TONE_ORDER": [
+        # 2026.11-5: 'no need to bite my head off', 'try to hold it together', 'keep things in perspective'
+        "~bite my head off",
+        "~stop|quit sighing|tutting|huffing|interrupting",
+        "~hold it|yourself together",
+        "~keep|put things|it|this in perspective",
+        "~take the emotion|emotions out",
         # 2026.11-5: orders to manners framed as a need ('I need you to relax')
         "~need|want you to @ADV? ~relax|calm|stop|quit|lower|listen|settle|cool|breathe|behave",
         "~need|want you to @ADV? ~let me finish|speak|talk|explain",
@@ -628,6 +637,12 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Mocking: voids any empathy in the reply ("like the other 50 people today").
     "TONE_SARCASM": [
+        # 2026.11-5: 'Charming.', 'I'd never have guessed', 'let me explain it very slowly'
+        "charming",
+        "i ~would|'d never ~have ~guess|know|think|thought",
+        "~pretend i ~do not|n't ~hear",
+        "~explain it|this|that @ADV? slowly",
+        "v-e-r-y",
         # 2026.11-5: 'you're lucky you got a hotel at all'
         "you ~be|'re @ADV? lucky",
         "(haha|hahaha|hahah|hehe|ha ha|lolol|rofl)",
@@ -704,6 +719,10 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Passive-aggressive: impatience and condescension ("as I ALREADY said", "per my last message").
     "TONE_PASSIVE": [
+        # 2026.11-5: 'some customers wait far longer without complaining', 'it's literally in the contract'
+        "without complaining|moaning|grumbling|fussing",
+        "without a|any fuss",
+        "literally in|on|what the|your",
         # 2026.11-5: 'per my colleague's notes', 'with respect, ...', 'just so you're aware', 'as the last agents told you'
         "per my",
         "with respect ,",
@@ -810,6 +829,12 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~be doing my best",
     ],
     "TONE_DEFENSIVE": [
+        # 2026.11-5: 'to be fair, that's below our average wait', 'we're not a taxi service', 'nothing has gone wrong here'
+        "to be fair ,|to",
+        "in (all)? fairness",
+        "we ~be not|n't a|an @NOUN|ADJ @NOUN? service|charity|bank|company|miracle",
+        "nothing ~have @ADV? ~go wrong",
+        "what more ~can|could i|we ~do",
         # 2026.11-5: first-person denials of the failure, 'not my rule', the records against their account
         "i ~be not|n't your @NOUN",
         "i ~do|have not|n't|never personally? ~cancel|pack|set|write|decide|cause|break|lose|damage|charge",
@@ -922,6 +947,11 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~will|wo not (help|get you anywhere)",
     ],
     "TONE_BLAME": [
+        # 2026.11-5: 'shame you didn't go for the oak', 'you turned it down', 'there was no need to wait'
+        "shame|pity you ~do not|n't",
+        "you ~turn it|that|them|this down",
+        "was no need to|for",
+        "you|u ~would|'d ~appreciate|understand|know|see that|this|it? if you|u",
         # 2026.11-5: questions about their diligence, 'you may have missed them', 'you needed to use the form'
         "did you @ADV? ~check|read|inspect|sign|hit|press|click|select|tick|enter|choose|pick|follow|notice|remember|forget|double-check",
         "you ~may|might|must @ADV? not|n't? ~have ~miss|hear|notice|forget|overlook|enter|click|select|put|type|misread",
@@ -966,6 +996,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~learn to ~read",
     ],
     "TONE_THREAT": [
+        # 2026.11-5: "One more insult and I'll put a note on your account"
+        "one more @NOUN|ADJ @NOUN? and i|we ~will|'ll",
         "i|we (~will|~be going to|~have to) ~disconnect|end|terminate|close|leave this|the chat|call|conversation",
         "i ~be ~end|disconnect|close|terminate|leave this|the chat|call|conversation",
         "~do that|this again and",
@@ -990,7 +1022,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     "TONE_INSULT": [
         # 2026.11-5: 'it's pretty simple English', 'bit dramatic'
-        "simple|plain|basic english",
+        "@ADV simple|basic english",
         "(a)? bit|little dramatic",
         "{INSULTN}",
         "what a|an {INSULT}|{INSULTN}",

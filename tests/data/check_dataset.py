@@ -36,8 +36,12 @@ SCENARIOS: frozenset[str] = frozenset(
         "insurance-claim-delay",
         "abusive-billing-caller",
         "lost-medication-parcel",
+        # added with the scenario; in dev from dev-0699 on (the test split predates it)
+        "gym-cancellation-runaround",
     }
 )
+# Scenarios every split must cover (the test split was written before the gym scenario).
+CORE_SCENARIOS: frozenset[str] = SCENARIOS - {"gym-cancellation-runaround"}
 # The hard cases a report breaks scores out by. Every one must appear in both splits.
 HARD_CASE_TAGS: tuple[str, ...] = (
     "negation",
