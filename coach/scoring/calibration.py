@@ -6,7 +6,8 @@ cross-validation against the hand-set weights); the file records which won.
 The rubric's non-negotiables are applied after the logistic layer:
 
 * validation: any invalidation (minimising, correcting the feeling, blame, a "but" that
-  takes the empathy back) caps the score below 0.5;
+  takes the empathy back) caps the score below 0.5, and so does defensiveness (handing
+  the failure to a courier or another team takes back "that isn't good enough");
 * calm tone: shouting, orders to emotions, sarcasm, defensiveness/blame, threats and
   insults cap the score below 0.5;
 * acknowledgment: naming their state ("That sounds really stressful"), a listening signal
@@ -63,7 +64,7 @@ def _sigmoid(x: float) -> float:
 def apply_rules(out: dict[str, float], features: dict[str, float]) -> dict[str, float]:
     """The rubric's hard rules on top of the logistic layer."""
     out = dict(out)
-    if features.get("inv", 0.0) > 0:
+    if features.get("inv", 0.0) > 0 or features.get("tone_defensive", 0.0) > 0:
         out["validation"] = min(out["validation"], INVALIDATION_CAP)
     if any(features.get(k, 0.0) > 0 for k in HOSTILE_FEATURES):
         out["calm_tone"] = min(out["calm_tone"], HOSTILE_CAP)
@@ -109,7 +110,7 @@ def probabilities(features: dict[str, float], weights: dict | None = None) -> di
         for k, v in terms:
             z += v * get(k, 0.0)
         out[dim] = _sigmoid(bias + z)
-    if get("inv", 0.0) > 0:
+    if get("inv", 0.0) > 0 or get("tone_defensive", 0.0) > 0:
         out["validation"] = min(out["validation"], INVALIDATION_CAP)
     for k in HOSTILE_FEATURES:
         if get(k, 0.0) > 0:

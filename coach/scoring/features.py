@@ -610,6 +610,10 @@ def _matchers():
     return _MATCHERS
 
 
+_MANNERS = frozenset(
+    "shout shouting yell yelling swear swearing scream screaming rude names insult insults "
+    "language tone voice abusive nasty".split()
+)
 _GOOD_WORDS = frozenset(
     "good great fine perfect lovely brilliant ok okay right fair grand ideal excellent".split()
 )
@@ -621,6 +625,10 @@ def _keep(
 ) -> bool:
     """Context checks a token pattern cannot express."""
     low = T.span_text(h.start, h.end).lower()
+    if h.label == "INV_CORRECT" and not _MANNERS.isdisjoint(T.low[h.start : h.end]):
+        # "no need to shout at me": an order about manners (calm tone), not a correction of
+        # their feeling about the problem, so it does not take validation away
+        return False
     if h.label == "ACK_STATE" and T.lem[h.start] == "sound" and T.low[h.end - 1] in _GOOD_WORDS:
         return False  # "Sounds good.": agreeing, not naming how they feel
     if (
@@ -1073,6 +1081,8 @@ def _apology_hits(T: Toks, dep_matches, cust: CustomerInfo) -> list[Hit]:
             and low[apol - 1] in {"so", "really", "very", "truly", "deeply", "terribly"}
         ):
             start = apol - 1
+        if lem[apol] == "condolence" or low[apol] == "condolences":
+            specific = True  # condolences are for their bereavement, never generic
         if specific and not conditional:
             out.append(Hit("VAL_APOLOGY", start, end, "apologises for the specific impact on them"))
         else:
@@ -2740,6 +2750,7 @@ _PEOPLE_NOUNS = frozenset(
     customer person people member manager bank company firm warehouse store shop branch
     department contractor neighbour neighbor family partner husband wife""".split()
 )
+_HAVE = frozenset({"have", "'ve"})  # the pipeline lemmatises "should've" as "'ve"
 _TAG_AUX = frozenset("is was are were would do does did can could will has have".split())
 _ROUND5_CUES = _OUTCOME_VERBS | {
     "would",
@@ -2858,7 +2869,7 @@ def _round5_hits(T: Toks, questions: set[int]) -> list[Hit]:
                     or (pos[subj] == "NOUN" and lem[subj] not in _PEOPLE_NOUNS)
                 )
                 and tag[v] == "VBN"
-                and any(lem[k] == "have" and dep[k] == "aux" for k in vk)
+                and any(lem[k] in _HAVE and dep[k] == "aux" for k in vk)
                 and not any(dep[k] == "neg" for k in vk)
             ):
                 out.append(Hit("VAL_SIDE", subj, v + 1, "says it should have gone right for them"))

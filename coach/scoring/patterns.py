@@ -254,6 +254,10 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~understand|appreciate|realise|realize|recognise|recognize|know|get that|how|what|you|your|this|it",
     ],
     "VAL_LEGIT": [
+        # 2026.11-5: 'totally fair', 'totally get why you're annoyed' (no subject), 'a lot to ask of anyone'
+        "totally|completely|entirely|absolutely|perfectly fair",
+        "totally|completely|fully|really get|understand|see why",
+        "a lot|too much to ask",
         # 2026.11-5: a reaction called natural or expected without stock words
         "@ADV? fair|natural|normal|understandable|reasonable|valid worry|worries|concern|concerns|fear|feeling|question|reaction",
         "fair|natural|normal|understandable|reasonable thing to ~feel|ask|want|expect",
@@ -333,6 +337,10 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "that|this|it ~be|'s why you",
     ],
     "VAL_SIDE": [
+        # 2026.11-5: 'a four-hour drive isn't reasonable', 'it's nothing you did'
+        "~be not|n't|never @ADV? reasonable|great|workable|right|good|fine|ideal",
+        "nothing you ~do|did",
+        "you ~be not|n't @ADV? at fault|to blame|being blamed",
         # 2026.11-5: siding in fresh words: an adverb before the judgement, our slip, ours to fix, nor should you
         "~be @ADV @ADV? unacceptable|inexcusable|appalling|disgraceful|shocking|wrong|poor|terrible|awful|indefensible|rubbish|dreadful",
         "poor|shocking|rubbish|sloppy|lousy|bad show|effort|form|service from|of|on us|me",
