@@ -265,6 +265,9 @@ COMMISERATE_ADJ = frozenset(
 )
 
 
+_NOMINAL = frozenset({"PRON", "NOUN", "PROPN", "DET"})
+
+
 def _negated(T: Toks, start: int, end: int, ignore: set[int]) -> bool:
     """Is the span under a negation it does not itself contain?
 
@@ -279,8 +282,13 @@ def _negated(T: Toks, start: int, end: int, ignore: set[int]) -> bool:
         node = r
         for _ in range(5):
             for c in kids[node]:
-                if dep[c] == "neg" and not start <= c < end and c not in ignore:
-                    return True
+                if dep[c] != "neg" or start <= c < end or c in ignore:
+                    continue
+                if c > 0 and T.low[c - 1] == "," and c + 1 < T.n and pos[c + 1] in _NOMINAL:
+                    continue  # "That's on us, not you": a contrast, not a negation of it
+                if node != r and c > end:
+                    continue  # "You're right, it isn't complicated": a later clause
+                return True
             up = head[node]
             if up == node:
                 break
@@ -2828,7 +2836,15 @@ def _round5_hits(T: Toks, questions: set[int]) -> list[Hit]:
             # the verb or the "going to" that governs it carries the negation and subject
             gov = [t] + ([head[t]] if dep[t] == "xcomp" else [])
             ks = [k for g in gov for k in kids[g]]
-            subj = next((k for k in ks if dep[k] in {"csubj", "nsubj"} and tag[k] == "VBG"), None)
+            subj = next(
+                (
+                    k
+                    for k in ks
+                    if dep[k] in {"csubj", "nsubj"}
+                    and (tag[k] == "VBG" or (low[k].endswith("ing") and pos[k] == "NOUN"))
+                ),
+                None,
+            )
             if (
                 subj is not None
                 and any(dep[k] == "neg" for k in ks)

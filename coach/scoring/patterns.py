@@ -254,6 +254,9 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~understand|appreciate|realise|realize|recognise|recognize|know|get that|how|what|you|your|this|it",
     ],
     "VAL_LEGIT": [
+        # 2026.11-5: 'Fair complaint.', 'it's fair it feels that way'
+        "fair complaint|ask|request",
+        "~be fair it|that",
         # 2026.11-5: 'totally fair', 'totally get why you're annoyed' (no subject), 'a lot to ask of anyone'
         "totally|completely|entirely|absolutely|perfectly fair",
         "totally|completely|fully|really get|understand|see why",
@@ -337,6 +340,12 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "that|this|it ~be|'s why you",
     ],
     "VAL_SIDE": [
+        # 2026.11-5: 'you're owed at least that', 'three too many', 'that's lame of us', 'not a fair setup'
+        "you ~be|'re owed",
+        "{NUMW}|# too many",
+        "~be|'s @ADV? lame|shabby|careless|sloppy|awful|terrible|bad of|from us|me",
+        "you ~have|'ve got a point",
+        "~be not|n't a|an fair|reasonable|good|acceptable",
         # 2026.11-5: 'a four-hour drive isn't reasonable', 'it's nothing you did'
         "~be not|n't|never @ADV? reasonable|great|workable|right|good|fine|ideal",
         "nothing you ~do|did",
@@ -487,6 +496,10 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     "INV_BLAME": [
         # 2026.11-5: (as TONE_BLAME)
+        "as ~state|stipulate|outline|mention|specify|explain|show|advertise at|in|on|during",
+        "carefully|properly|correctly|thoroughly ?",
+        "you ~do use|sign|agree|choose|pick|accept",
+        # 2026.11-5: (as TONE_BLAME)
         "shame|pity you ~do not|n't",
         "you ~turn it|that|them|this down",
         # 2026.11-5: (as TONE_BLAME)
@@ -541,6 +554,9 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "sorry you ~think|feel so|that",
     ],
     "POLICY": [
+        # 2026.11-5: a limitation, not a defence (moved from TONE_DEFENSIVE; the rubric's
+        # "that's policy, nothing I can do" is calm)
+        "{NEG} something (i|we|anyone) ~can? ~control|decide|influence|change",
         "policy|policies",
         "~rule|regulation|procedure",
         "terms and conditions",
@@ -571,6 +587,9 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "there ~be|'s nothing",
     ],
     "TONE_ORDER": [
+        # 2026.11-5: 'try not to lose sleep over it', 'no need to get flustered'
+        "not|n't to? ~lose sleep",
+        "no need to ~get|be @ADV? flustered|wound|het|emotional|dramatic",
         # 2026.11-5: 'no need to bite my head off', 'try to hold it together', 'keep things in perspective'
         "~bite my head off",
         "~stop|quit sighing|tutting|huffing|interrupting",
@@ -837,6 +856,10 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~be doing my best",
     ],
     "TONE_DEFENSIVE": [
+        # 2026.11-5: 'as per your contract', 'we only charged what your plan says', 'I do understand, actually'
+        "as? per your contract|terms|agreement|plan|policy|booking",
+        "we|i only|just ~charge|bill|take|follow|do what",
+        "i ~do understand|know|get|realise|realize ,? actually",
         # 2026.11-5: 'to be fair, that's below our average wait', 'we're not a taxi service', 'nothing has gone wrong here'
         "to be fair ,|to",
         "in (all)? fairness",
@@ -856,7 +879,6 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         # 2026.11-3: justification of the company and disclaimers of responsibility,
         "out of my|our hands",
         "not in my|our hands",
-        "{NEG} something (i|we|anyone) ~can? ~control|decide|influence|change",
         "~be just|simply|only? how (it|this|that|things|delivery|billing|banks|couriers) ~work|go",
         "~be just|simply? how the @NOUN ~work",
         "that ~be|'s how it ~be",
@@ -955,6 +977,10 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~will|wo not (help|get you anywhere)",
     ],
     "TONE_BLAME": [
+        # 2026.11-5: 'as stated at checkout', 'were both tables unpacked carefully?', 'you did use the data'
+        "as ~state|stipulate|outline|mention|specify|explain|show|advertise at|in|on|during",
+        "carefully|properly|correctly|thoroughly ?",
+        "you ~do use|sign|agree|choose|pick|accept",
         # 2026.11-5: 'shame you didn't go for the oak', 'you turned it down', 'there was no need to wait'
         "shame|pity you ~do not|n't",
         "you ~turn it|that|them|this down",
@@ -1029,6 +1055,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~talk|speak to me like that again",
     ],
     "TONE_INSULT": [
+        # 2026.11-5: 'takes one to know one'
+        "~take one to know one",
         # 2026.11-5: 'it's pretty simple English', 'bit dramatic'
         "@ADV simple|basic english",
         "(a)? bit|little dramatic",

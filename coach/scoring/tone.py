@@ -13,9 +13,9 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from .lexicon import ACRONYMS, KEY_WORDS
 
-# Emoji that mock rather than soften (eye-roll, upside-down face, facepalm, ...).
+# Emoji that mock rather than soften (eye-roll, upside-down face, facepalm, shrug, ...).
 MOCKING_EMOJI = frozenset(
-    "\U0001f644\U0001f643\U0001f612\U0001f926\U0001f611\U0001f971\U0001f921\U0001f485\U0001f60f"
+    "\U0001f644\U0001f643\U0001f612\U0001f926\U0001f611\U0001f971\U0001f921\U0001f485\U0001f60f\U0001f937"
 )
 _EMOJI_RE = re.compile("[" + "".join(sorted(MOCKING_EMOJI)) + "]")
 # Laughing at an upset customer's message mocks them ("Must have been some weekend 😂").
