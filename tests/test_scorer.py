@@ -526,7 +526,6 @@ DOUBLE = "I was charged twice for my £80 order and the parcel still hasn't arri
         "As per the terms, the courier handles this.",
         "That's just how the system works.",
         "The delivery is out of our hands once it leaves the depot.",
-        "That's not something we control, so I can't do anything.",
         "Nobody else has complained about this.",
         "Our system doesn't make mistakes like that.",
         # pointed corrections, rhetorical questions, laughter, non-apologies, impatience
@@ -888,6 +887,8 @@ def test_tone_problems_in_fresh_words(customer, reply):
         (CHARGED, "the rules on this are confusing even for us 😅 I'm refunding it now"),
         (LATE, "I need you to confirm the delivery address for me, please."),
         (LATE, "Repeating myself isn't helping you, so here's the fix: it ships tonight."),
+        # a limitation without disowning the failure is policy, which the rubric calls calm
+        (CHARGED, "That's not something we control, so I can't do anything."),
     ],
 )
 def test_fresh_rules_leave_calm_replies_calm(customer, reply):
