@@ -851,6 +851,10 @@ def test_numbers_from_their_message_are_their_story():
         (LATE, "A birthday present should have been with you days ago."),
         (LATE, "That's a completely natural worry with the birthday so close."),
         (LATE, "Of course it matters, it's her birthday."),
+        (BILL, "Ha, fair, that's how it must look from where you're sitting."),
+        (CHARGED, "That's on us, not you, and it's being reversed now."),
+        (TECHNICIAN, "You've been more patient than we had any right to ask."),
+        (ABUSE, "£400 would shock anyone, but I can't sort it while I'm being called names."),
     ],
 )
 def test_validation_in_fresh_words(customer, reply):
@@ -872,6 +876,13 @@ def test_validation_in_fresh_words(customer, reply):
         (LATE, "A week, must have been a long wait 😂"),
         (LATE, "Well, it's not exactly the end of the world, is it?"),
         (TECHNICIAN, "I don't really see why one visit would ruin your whole afternoon."),
+        (LATE, "Seven whole days, goodness me."),
+        (LATE, "Go ahead and complain if you like, it won't change the courier."),
+        (CHARGED, "I don't work in the payments team, so I couldn't say."),
+        (CHARGED, "If the fees aren't paid they'll be passed to a debt collector."),
+        (TECHNICIAN, "For the future, we always recommend staying in for the full slot."),
+        (ABUSE, "It's hard to stay cheerful with callers like you."),
+        (CHARGED, "If you reverse the payment, I'll have to close the account."),
     ],
 )
 def test_tone_problems_in_fresh_words(customer, reply):
@@ -889,6 +900,10 @@ def test_tone_problems_in_fresh_words(customer, reply):
         (LATE, "Repeating myself isn't helping you, so here's the fix: it ships tonight."),
         # a limitation without disowning the failure is policy, which the rubric calls calm
         (CHARGED, "That's not something we control, so I can't do anything."),
+        (CHARGED, "Being chased by a debt collection agency after paying is outrageous."),
+        (LATE, "OMG that's awful, I'm so sorry, it's on the van now."),
+        (TECHNICIAN, "If you'd like, I'll book the first slot tomorrow for you."),
+        (LATE, "Next time I'll ring you before it leaves the depot."),
     ],
 )
 def test_fresh_rules_leave_calm_replies_calm(customer, reply):

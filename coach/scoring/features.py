@@ -618,6 +618,11 @@ def _matchers():
     return _MATCHERS
 
 
+# words of a boundary about manners after a "but": it does not take the empathy back
+_MANNERS_BOUNDARY = frozenset(
+    "thief thieves names name-calling insults insult language respectful respect called "
+    "swearing shouting abuse abusive".split()
+)
 _MANNERS = frozenset(
     "shout shouting yell yelling swear swearing scream screaming rude names insult insults "
     "language tone voice abusive nasty".split()
@@ -1627,6 +1632,10 @@ def _contrast(T: Toks, hits: list[Hit]) -> tuple[list[Hit], list[Hit]]:
         dom = [h for h in hits if not h.raw and c <= h.start < d and h.label in _TAKEBACK_LABELS]
         if not dom:
             continue
+        if not _MANNERS_BOUNDARY.isdisjoint(low[c:d]) or any(
+            h.label == "TONE_BOUNDARY" and c <= h.start < d for h in hits
+        ):
+            continue  # "..., but I can't do that while I'm being called a thief": manners
         conceded = [
             h for h in hits if not h.raw and a <= h.start < b and h.label in _CONCEDED_LABELS
         ]
@@ -2776,6 +2785,7 @@ _CONSEQUENCE_VERBS = frozenset(
     "end terminate hang disconnect pass refer report block suspend close transfer flag".split()
 )
 _WISH_VERBS = frozenset("like want prefer need agree wish confirm send give let".split())
+_ADVICE_VERBS = frozenset("recommend suggest advise ask urge encourage".split())
 _ADVICE_WORDS = frozenset("worth sure might maybe perhaps should try best".split())
 
 
@@ -2791,10 +2801,12 @@ def _future_advice(T: Toks, questions: set[int]) -> list[Hit]:
             continue
         root = _sent_root(T, sent)
         subjects = [k for k in kids[root] if dep[k] in SUBJECT_DEPS]
-        if any(low[k] in {"i", "we"} for k in subjects) or T.lem[root] == "let":
+        if (
+            any(low[k] in {"i", "we"} for k in subjects) and T.lem[root] not in _ADVICE_VERBS
+        ) or T.lem[root] == "let":
             continue  # "this time I'll ring you first", "let's get it right this time"
         imperative = T.tag[root] == "VB" and not subjects and si not in questions
-        if imperative or not set(words).isdisjoint(_ADVICE_WORDS):
+        if imperative or T.lem[root] in _ADVICE_VERBS or not set(words).isdisjoint(_ADVICE_WORDS):
             why = "tells them what to do differently next time"
             out.append(Hit("TONE_BLAME", sent.start, sent.end, why))
             out.append(Hit("INV_BLAME", sent.start, sent.end, LABELS["INV_BLAME"][2]))
@@ -2802,17 +2814,23 @@ def _future_advice(T: Toks, questions: set[int]) -> list[Hit]:
 
 
 def _conditional_threat(T: Toks, t: int) -> Hit | None:
-    """ "If you carry on shouting I'll end the call": `t` is the "if" of the condition."""
+    """ "If you carry on shouting I'll end the call", "if you reverse it I'll have to close
+    the account": `t` is the "if" of the condition."""
     low, lem, dep, kids, head = T.low, T.lem, T.dep, T.kids, T.head
     cond = head[t]
     main = head[cond]
     if dep[t] != "mark" or dep[cond] != "advcl" or main == cond:
         return None
-    if not any(low[k] in {"you", "u"} and dep[k] in SUBJECT_DEPS for k in kids[cond]):
-        return None
-    if lem[cond] in _WISH_VERBS or lem[main] not in _CONSEQUENCE_VERBS:
+    if lem[cond] in _WISH_VERBS or not any(
+        low[k] in {"you", "u"} and dep[k] in SUBJECT_DEPS for k in kids[cond]
+    ):
         return None
     mk = kids[main]
+    act = main  # the consequence: the main verb, or what "I'll have to / need to" governs
+    if lem[main] in {"have", "need"}:
+        act = next((k for k in mk if dep[k] == "xcomp"), main)
+    if lem[act] not in _CONSEQUENCE_VERBS:
+        return None
     if not any(low[k] in {"i", "we", "this", "it"} and dep[k] in SUBJECT_DEPS for k in mk):
         return None
     if not any(lem[k] in {"will", "would", "shall"} for k in mk) or any(
@@ -2841,7 +2859,9 @@ def _round5_hits(T: Toks, questions: set[int]) -> list[Hit]:
                     k
                     for k in ks
                     if dep[k] in {"csubj", "nsubj"}
-                    and (tag[k] == "VBG" or (low[k].endswith("ing") and pos[k] == "NOUN"))
+                    and (
+                        tag[k] == "VBG" or (low[k].endswith("ing") and pos[k] in {"NOUN", "PROPN"})
+                    )
                 ),
                 None,
             )
@@ -2889,6 +2909,20 @@ def _round5_hits(T: Toks, questions: set[int]) -> list[Hit]:
                 and not any(dep[k] == "neg" for k in vk)
             ):
                 out.append(Hit("VAL_SIDE", subj, v + 1, "says it should have gone right for them"))
+        elif (
+            low[t] == "fair"
+            and (t + 1 >= T.n or T.punct[t + 1])
+            and (t == sents[si].start or T.punct[t - 1] or pos[t - 1] in {"INTJ", "ADV"})
+        ):
+            # "Fair." / "Completely fair." / "Ha, fair, that's how it looks from your side"
+            out.append(
+                Hit(
+                    "VAL_LEGIT",
+                    max(sents[si].start, t - 1),
+                    t + 1,
+                    "grants that their reaction is fair",
+                )
+            )
         elif lm == "fair" and dep[t] in {"ROOT", "amod"} or low[t] == "fair" and pos[t] == "ADJ":
             # "Fair." / "Completely fair." / "Ha, fair.": the whole sentence grants it
             sent = sents[si]

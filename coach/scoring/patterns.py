@@ -254,6 +254,9 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~understand|appreciate|realise|realize|recognise|recognize|know|get that|how|what|you|your|this|it",
     ],
     "VAL_LEGIT": [
+        # 2026.11-5 (round 2): 'I take the point', 'more patient than we deserved'
+        "i ~take the|your point",
+        "more patient than we|i",
         # 2026.11-5: 'Fair complaint.', 'it's fair it feels that way'
         "fair complaint|ask|request",
         "~be fair it|that",
@@ -340,6 +343,10 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "that|this|it ~be|'s why you",
     ],
     "VAL_SIDE": [
+        # 2026.11-5 (round 2): 'that's backwards', 'I won't pretend it does'
+        "~be backwards",
+        "~will|wo not|n't pretend",
+        "~be not going to pretend",
         # 2026.11-5: 'you're owed at least that', 'three too many', 'that's lame of us', 'not a fair setup'
         "you ~be|'re owed",
         "{NUMW}|# too many",
@@ -496,7 +503,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     "INV_BLAME": [
         # 2026.11-5: (as TONE_BLAME)
-        "as ~state|stipulate|outline|mention|specify|explain|show|advertise at|in|on|during",
+        "as ~state|stipulate|outline|mention|specify|explain|show|advertise at|during|when",
         "carefully|properly|correctly|thoroughly ?",
         "you ~do use|sign|agree|choose|pick|accept",
         # 2026.11-5: (as TONE_BLAME)
@@ -587,6 +594,9 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "there ~be|'s nothing",
     ],
     "TONE_ORDER": [
+        # 2026.11-5 (round 2): 'let's not panic', 'no need for name-calling'
+        "let ~us not ~panic|worry|stress|overreact|fret",
+        "no need for name",
         # 2026.11-5: 'try not to lose sleep over it', 'no need to get flustered'
         "not|n't to? ~lose sleep",
         "no need to ~get|be @ADV? flustered|wound|het|emotional|dramatic",
@@ -664,6 +674,14 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Mocking: voids any empathy in the reply ("like the other 50 people today").
     "TONE_SARCASM": [
+        # 2026.11-5 (round 2): 'two whole tables', 'works wonders', 'the hardest thing in the world', 'silver linings'
+        "{NUMW}|# whole",
+        "works wonders",
+        "~be the hardest|worst thing in the world",
+        "truly|real|very heroic",
+        "heroic stuff",
+        "silver lining|linings",
+        "~mean what it ~say",
         # 2026.11-5: 'Charming.', 'I'd never have guessed', 'let me explain it very slowly'
         "charming",
         "i ~would|'d never ~have ~guess|know|think|thought",
@@ -746,6 +764,12 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Passive-aggressive: impatience and condescension ("as I ALREADY said", "per my last message").
     "TONE_PASSIVE": [
+        # 2026.11-5 (round 2): 'go ahead and do a chargeback', 'your call.', 'more complicated than you think', 'everyone says that'
+        "go ahead and",
+        "that ~be up to you \\.",
+        "more complicated|complex|involved than you",
+        "bit of an? exaggeration",
+        "everyone|everybody ~say that",
         # 2026.11-5: 'some customers wait far longer without complaining', 'it's literally in the contract'
         "without complaining|moaning|grumbling|fussing",
         "without a|any fuss",
@@ -856,6 +880,16 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~be doing my best",
     ],
     "TONE_DEFENSIVE": [
+        # 2026.11-5 (round 2): 'I don't work in the warehouse', 'no record of you requesting', 'that's between you and them'
+        "i ~do not|n't work in|for|on",
+        "no record of you|your|any",
+        "partner|partners|courier|couriers|bank|adjuster|adjusters|contractor|contractors ~be responsible",
+        "between you and",
+        "nobody|no one ~have|'s ~rob|cheat|scam|con",
+        "nobody 's|s fault",
+        "no one 's|s fault",
+        "~be a bit unfair",
+        "i ~have only just",
         # 2026.11-5: 'as per your contract', 'we only charged what your plan says', 'I do understand, actually'
         "as? per your contract|terms|agreement|plan|policy|booking",
         "we|i only|just ~charge|bill|take|follow|do what",
@@ -977,8 +1011,11 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~will|wo not (help|get you anywhere)",
     ],
     "TONE_BLAME": [
+        # 2026.11-5 (round 2): 'it's in the contract you signed', 'you keep interrupting'
+        "contract|terms|agreement you ~sign|agree|accept",
+        "you ~keep interrupting|shouting|repeating|talking|swearing|ringing|calling",
         # 2026.11-5: 'as stated at checkout', 'were both tables unpacked carefully?', 'you did use the data'
-        "as ~state|stipulate|outline|mention|specify|explain|show|advertise at|in|on|during",
+        "as ~state|stipulate|outline|mention|specify|explain|show|advertise at|during|when",
         "carefully|properly|correctly|thoroughly ?",
         "you ~do use|sign|agree|choose|pick|accept",
         # 2026.11-5: 'shame you didn't go for the oak', 'you turned it down', 'there was no need to wait'
@@ -1030,6 +1067,10 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~learn to ~read",
     ],
     "TONE_THREAT": [
+        # 2026.11-5 (round 2): 'they'd be passed to a debt collector', 'it'll go to collections'
+        "to our? debt collector|collectors|collection|collections|recovery",
+        "a debt collector|collectors",
+        "to collections",
         # 2026.11-5: "One more insult and I'll put a note on your account"
         "one more @NOUN|ADJ @NOUN? and i|we ~will|'ll",
         "i|we (~will|~be going to|~have to) ~disconnect|end|terminate|close|leave this|the chat|call|conversation",
@@ -1048,13 +1089,16 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "take it or leave it",
         "good luck getting",
         "i|we ~can|could make this|things|it difficult|hard|worse",
-        "~hang up",
+        "~hang up on you|u",
+        "~will|'ll|going to ~hang up",
         "i ~be hanging up|going",
         "see how far that ~get",
         "go to the ombudsman then",
         "~talk|speak to me like that again",
     ],
     "TONE_INSULT": [
+        # 2026.11-5 (round 2): 'with callers like you all day'
+        "callers|customers|people like you",
         # 2026.11-5: 'takes one to know one'
         "~take one to know one",
         # 2026.11-5: 'it's pretty simple English', 'bit dramatic'
