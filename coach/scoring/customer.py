@@ -121,7 +121,7 @@ def stem(word: str) -> str:
     return w
 
 
-# ("second" as in "just a second" is generic; the number 2 it stems to is not)
+# (a number word among them would make every number generic: "one" stems to "1")
 GENERIC_STEMS = frozenset(stem(w) for w in GENERIC_LEMMAS if w not in NUMBER_WORDS)
 PROCEDURE_STEMS = frozenset(stem(w) for w in PROCEDURE_LEMMAS)
 

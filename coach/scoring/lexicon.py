@@ -52,7 +52,7 @@ help assist support contact reach service customer team department thing stuff m
 problem situation position case query request concern feedback experience inconvenience trouble
 understand know see hear get make do be have go say tell let want need would could can will
 shall may might must should like look check sort thank thanks please sorry apologise apologize
-apology apologies patience moment minute second today now day time way kind lot bit anything
+apology apologies patience moment minute today now day time way kind lot bit anything
 something everything nothing one someone anyone everyone information detail details info
 question answer message chat call-centre system process policy please hello hi hey okay ok yes
 no sure well right just really also very much more please try able happy glad pleasure welcome

@@ -406,7 +406,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i|we ~will|'ll? ~own this|that|it",
         "worst possible|imaginable",
         f"{NEG} fair|right on|to|for you",
-        "~be a|an|such a terrible|awful|appalling|horrible|poor|shocking|dreadful way|experience|service|situation",
+        "~be (a|an|such a) @ADV? terrible|awful|appalling|horrible|poor|shocking|dreadful|lousy|rubbish|rotten|disgraceful way|experience|service|situation|show|state",
         "(a|an|such a) @ADJ way for us|me to ~treat|leave|handle",
         "~be (ridiculous|outrageous|absurd|disgraceful|a joke|not on)",
         "our|my fault|mistake|error|failure|failing|bad|screw-up|doing",
