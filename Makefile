@@ -117,6 +117,14 @@ bench-scorer: $(STAMP)
 		--out results/bench-scorer-holdout2.json
 	$(BIN)/python benchmarks/bench_scorer.py --split holdout3 --skip-speed \
 		--out results/bench-scorer-holdout3.json
+	$(BIN)/python benchmarks/bench_scorer.py --split holdout4 --skip-speed \
+		--out results/bench-scorer-holdout4.json
+	@if [ -f tests/data/replies_holdout5.jsonl ]; then \
+		$(BIN)/python benchmarks/bench_scorer.py --split holdout5 --skip-speed \
+			--out results/bench-scorer-holdout5.json; fi
+	@if [ -n "$(FILE)" ]; then \
+		$(BIN)/python benchmarks/bench_scorer.py --file "$(FILE)" --skip-speed \
+			--out results/bench-scorer-file.json; fi
 
 # Builds a 10,000-session database with coach demo-data (about 1.5 min), then times pages.
 bench-review: $(STAMP)

@@ -1,7 +1,7 @@
 """Benchmark the reply scorer on the HELD-OUT test split, against two baselines, and time it.
 
-    python benchmarks/bench_scorer.py [--out results/bench-scorer.json] [--split test|dev]
-                                      [--repeats 5] [--skip-speed]
+    python benchmarks/bench_scorer.py [--out results/bench-scorer.json] [--split test|dev|...]
+                                      [--file LABELLED.jsonl] [--repeats 5] [--skip-speed]
 
 Accuracy (per dimension: macro-F1 and accuracy, 0.5 decision line):
   * scorer          coach.scoring.score_many
@@ -46,8 +46,10 @@ DATA = {
     # A third author, 2026-11-24, from the rubric and scenario files only; measured once
     # with 2026.11-4, then (like holdout2) used for tuning 2026.11-5.
     "holdout3": ROOT / "tests" / "data" / "replies_holdout3.jsonl",
-    # A fourth author, 2026-11-24, never seen while tuning: the judge of 2026.11-5.
+    # A fourth author, 2026-11-24: measured once with 2026.11-5 (round 1), then tuned on.
     "holdout4": ROOT / "tests" / "data" / "replies_holdout4.jsonl",
+    # A fifth author, 2026-11-24, never seen while tuning: the judge of 2026.11-5.
+    "holdout5": ROOT / "tests" / "data" / "replies_holdout5.jsonl",
 }
 DIMENSIONS = ("acknowledgment", "validation", "calm_tone")
 HARD_TAGS = (
