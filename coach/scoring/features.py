@@ -761,6 +761,7 @@ def _keep(
                 for m in range(sent.start, h.start)
             )
             and "read" not in low
+            and T.lem[h.start + 1 if h.end - h.start > 1 else h.start] != "keep"
         ):
             return False  # "I'll check whether you entered the wrong code" blames nobody
     if h.label == "ACK_LISTEN" and T.lem[h.start + 1 if h.end - h.start > 1 else h.start] == "get":
@@ -2089,7 +2090,12 @@ def _issue3_hits(T: Toks, questions: set[int], cust: CustomerInfo) -> list[Hit]:
             if not kd & _BE_RULE_DEPS:
                 continue  # none of the rules below can apply (speed)
             # "that's on you", "it's down to you to check": blame; negated it sides with them
-            preps = [c for c in tk if dep[c] == "prep" and low[c] == "on"]
+            # "on us, not on you": the contrast is not a verdict on them
+            preps = [
+                c
+                for c in tk
+                if dep[c] == "prep" and low[c] == "on" and low[c - 1] not in {"not", "n't"}
+            ]
             preps += [
                 p
                 for d in tk
@@ -2785,6 +2791,9 @@ _CONSEQUENCE_VERBS = frozenset(
     "end terminate hang disconnect pass refer report block suspend close transfer flag".split()
 )
 _WISH_VERBS = frozenset("like want prefer need agree wish confirm send give let".split())
+_FUTURE_PAIRS = frozenset(
+    {("next", "time"), ("in", "future"), ("this", "time"), ("the", "future"), ("going", "forward")}
+)
 _ADVICE_VERBS = frozenset("recommend suggest advise ask urge encourage".split())
 _ADVICE_WORDS = frozenset("worth sure might maybe perhaps should try best".split())
 
@@ -2797,7 +2806,7 @@ def _future_advice(T: Toks, questions: set[int]) -> list[Hit]:
     for si, sent in enumerate(T.sents):
         words = low[sent.start : sent.end]
         pairs = set(zip(words, words[1:], strict=False))
-        if not pairs & {("next", "time"), ("in", "future"), ("this", "time"), ("the", "future")}:
+        if not pairs & _FUTURE_PAIRS:
             continue
         root = _sent_root(T, sent)
         subjects = [k for k in kids[root] if dep[k] in SUBJECT_DEPS]
@@ -2845,7 +2854,7 @@ def _round5_hits(T: Toks, questions: set[int]) -> list[Hit]:
     out: list[Hit] = []
     low, lem, pos, tag, dep, kids, head = T.low, T.lem, T.pos, T.tag, T.dep, T.kids, T.head
     sents, sent_ix = T.sents, T.sent_ix
-    if "time" in low or "future" in low:
+    if "time" in low or "future" in low or "forward" in low:
         out.extend(_future_advice(T, questions))
     for t in range(T.n):
         lm = lem[t]

@@ -254,6 +254,12 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~understand|appreciate|realise|realize|recognise|recognize|know|get that|how|what|you|your|this|it",
     ],
     "VAL_LEGIT": [
+        # 2026.11-5 (round 3): 'completely reasonable ask', 'well within your rights', 'a bill like that would rattle anyone'
+        "reasonable|fair ask|request|expectation",
+        "within your rights",
+        "not much to ask",
+        "of course it|that ~have|be|do",
+        "~make|drive|leave|put|get|wear|shock|frustrate|upset|worry|annoy|scare|rattle|anger|infuriate|stress . ? anyone|anybody|everyone|everybody",
         # 2026.11-5 (round 2): 'I take the point', 'more patient than we deserved'
         "i ~take the|your point",
         "more patient than we|i",
@@ -343,6 +349,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "that|this|it ~be|'s why you",
     ],
     "VAL_SIDE": [
+        # 2026.11-5 (round 3): 'after the last three weeks you've earned it'
+        "you ~have|'ve ~earn it|that|this",
         # 2026.11-5 (round 2): 'that's backwards', 'I won't pretend it does'
         "~be backwards",
         "~will|wo not|n't pretend",
@@ -594,6 +602,10 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "there ~be|'s nothing",
     ],
     "TONE_ORDER": [
+        # 2026.11-5 (round 3): 'please don't cry', 'kindly exercise patience'
+        "~do not|n't cry|sob",
+        "~exercise patience",
+        "kindly be patient",
         # 2026.11-5 (round 2): 'let's not panic', 'no need for name-calling'
         "let ~us not ~panic|worry|stress|overreact|fret",
         "no need for name",
@@ -764,6 +776,10 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Passive-aggressive: impatience and condescension ("as I ALREADY said", "per my last message").
     "TONE_PASSIVE": [
+        # 2026.11-5 (round 3): 'please understand that we receive thousands of claims', 'I'm sure it feels that way, but'
+        "please understand that|we|i|our",
+        "i ~be sure it|that ~feel|seem|look that|like",
+        "if you ~be going to be like that",
         # 2026.11-5 (round 2): 'go ahead and do a chargeback', 'your call.', 'more complicated than you think', 'everyone says that'
         "go ahead and",
         "that ~be up to you \\.",
@@ -880,6 +896,12 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~be doing my best",
     ],
     "TONE_DEFENSIVE": [
+        # 2026.11-5 (round 3): 'billing is a separate department', 'we're a reputable business', 'we are not sitting on anything'
+        "~be a separate department|team|company|business",
+        "we ~be a reputable|legitimate|trusted|respected",
+        "i ~would|'d not|n't call it",
+        "not|n't ' ? sitting on",
+        "quality checked|controlled|tested|inspected before",
         # 2026.11-5 (round 2): 'I don't work in the warehouse', 'no record of you requesting', 'that's between you and them'
         "i ~do not|n't work in|for|on",
         "no record of you|your|any",
@@ -1011,6 +1033,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~will|wo not (help|get you anywhere)",
     ],
     "TONE_BLAME": [
+        # 2026.11-5 (round 3): 'you're the one shouting'
+        "you ~be|'re the one shouting|yelling|swearing|being|screaming",
         # 2026.11-5 (round 2): 'it's in the contract you signed', 'you keep interrupting'
         "contract|terms|agreement you ~sign|agree|accept",
         "you ~keep interrupting|shouting|repeating|talking|swearing|ringing|calling",
@@ -1067,6 +1091,9 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~learn to ~read",
     ],
     "TONE_THREAT": [
+        # 2026.11-5 (round 3): 'call me a thief again and this call ends'
+        "again and this|the call|chat ~end",
+        "again and i|we ~will|'ll",
         # 2026.11-5 (round 2): 'they'd be passed to a debt collector', 'it'll go to collections'
         "to our? debt collector|collectors|collection|collections|recovery",
         "a debt collector|collectors",
@@ -1097,6 +1124,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~talk|speak to me like that again",
     ],
     "TONE_INSULT": [
+        # 2026.11-5 (round 3): 'not as thick as someone who ...'
+        "not as thick|stupid|daft|dim|clueless|dumb as",
         # 2026.11-5 (round 2): 'with callers like you all day'
         "callers|customers|people like you",
         # 2026.11-5: 'takes one to know one'

@@ -57,7 +57,8 @@ def shout_hits(text: str, cust=None) -> list:
     out = []
     for m in _CAPS_RE.finditer(text):
         w = m.group(0)
-        if _is_shout_word(w, customer_caps):
+        if _is_shout_word(w, customer_caps) or (w == "AM" and text[: m.start()].endswith("I ")):
+            # ("I AM aware": the verb in capitals, not the a.m. of a time)
             out.append(
                 Hit(
                     "TONE_SHOUT",
