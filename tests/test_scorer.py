@@ -855,6 +855,11 @@ def test_numbers_from_their_message_are_their_story():
         (CHARGED, "That's on us, not you, and it's being reversed now."),
         (TECHNICIAN, "You've been more patient than we had any right to ask."),
         (ABUSE, "£400 would shock anyone, but I can't sort it while I'm being called names."),
+        (LATE, "A refund is only fair after the week you've had."),
+        (
+            CRACKED,
+            "I'd completely understand if you wanted your money back after two broken tables.",
+        ),
     ],
 )
 def test_validation_in_fresh_words(customer, reply):
@@ -883,6 +888,11 @@ def test_validation_in_fresh_words(customer, reply):
         (TECHNICIAN, "For the future, we always recommend staying in for the full slot."),
         (ABUSE, "It's hard to stay cheerful with callers like you."),
         (CHARGED, "If you reverse the payment, I'll have to close the account."),
+        (ABUSE, "Ma'am, please don't shout at me."),
+        (ABUSE, "And you're a delight to talk to, clearly."),
+        (LATE, "Sure, go for it, see if another shop is any quicker."),
+        (ABUSE, "I will not tolerate that kind of language."),
+        (LATE, "The hold-up is with the courier not us."),
     ],
 )
 def test_tone_problems_in_fresh_words(customer, reply):
@@ -904,6 +914,9 @@ def test_tone_problems_in_fresh_words(customer, reply):
         (LATE, "OMG that's awful, I'm so sorry, it's on the van now."),
         (TECHNICIAN, "If you'd like, I'll book the first slot tomorrow for you."),
         (LATE, "Next time I'll ring you before it leaves the depot."),
+        (LATE, "Congrats on the new job! I'll get it to you before you start."),
+        (CHARGED, "I'll refund the fee and whatever's left of the charge today."),
+        (LATE, "Your address is right, so the courier got this one wrong."),
     ],
 )
 def test_fresh_rules_leave_calm_replies_calm(customer, reply):

@@ -627,6 +627,10 @@ _MANNERS = frozenset(
     "shout shouting yell yelling swear swearing scream screaming rude names insult insults "
     "language tone voice abusive nasty".split()
 )
+_THEIR_DETAILS = frozenset(
+    "address postcode detail details email number photo photos receipt receipts form".split()
+)
+VOCATIVES = frozenset("ma'am maam madam sir mate love dear hun buddy pal".split())
 _GOOD_WORDS = frozenset(
     "good great fine perfect lovely brilliant ok okay right fair grand ideal excellent".split()
 )
@@ -671,8 +675,20 @@ def _keep(
         return False  # "... and didn't get one": a report in the past, never an order
     if h.label == "TONE_ORDER" and T.lem[h.start] == "do" and T.head[h.start] != h.start:
         # "don't get upset" orders; "you didn't get an update" reports: an order has no subject
-        if T.has_kid_dep(T.head[h.start], SUBJECT_DEPS):
+        # (a form of address the parser takes for one, "Ma'am, please don't shout", is not)
+        if any(
+            T.dep[k] in SUBJECT_DEPS and T.low[k] not in VOCATIVES and T.pos[k] != "PROPN"
+            for k in T.kids[T.head[h.start]]
+        ):
             return False
+    if (
+        h.label == "TONE_SARCASM"
+        and low in {"whatever", "congrats"}
+        and not (
+            h.start == sents[sent_ix[h.start]].start and tuple(T.low[h.end : h.end + 1]) != ("on",)
+        )
+    ):
+        return False  # "congrats on the new job", "for whatever's left": sincere, not a sneer
     if h.label == "INV_MINIMISE" and ("happen" in low):
         # "it happens" only as a dismissive aside, not "make sure it happens today"
         prev = doc[h.start - 1] if h.start > 0 else None
@@ -2132,6 +2148,7 @@ def _issue3_hits(T: Toks, questions: set[int], cust: CustomerInfo) -> list[Hit]:
                 and subj_be is not None
                 and pos[subj_be] in {"NOUN", "PROPN"}
                 and not any(low[x] in {"your", "my"} for x in kids[subj_be])
+                and lem[subj_be] not in _THEIR_DETAILS  # "the address is right": siding
                 and not any(dep[x] == "neg" for x in tk)
                 and si not in questions
             ):

@@ -254,6 +254,11 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~understand|appreciate|realise|realize|recognise|recognize|know|get that|how|what|you|your|this|it",
     ],
     "VAL_LEGIT": [
+        # 2026.11-5 (round 4): 'that's only fair', 'I'd completely understand if you did', 'the only sensible reaction'
+        "only fair|right|reasonable",
+        "i ~would|'d @ADV? understand if you",
+        "sensible|natural|normal|understandable reaction|response",
+        "~have|'ve got every|good|a|all the reason",
         # 2026.11-5 (round 3): 'completely reasonable ask', 'well within your rights', 'a bill like that would rattle anyone'
         "reasonable|fair ask|request|expectation",
         "within your rights",
@@ -349,6 +354,9 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "that|this|it ~be|'s why you",
     ],
     "VAL_SIDE": [
+        # 2026.11-5 (round 4): 'we took the payment twice in error'
+        "in error",
+        "by mistake",
         # 2026.11-5 (round 3): 'after the last three weeks you've earned it'
         "you ~have|'ve ~earn it|that|this",
         # 2026.11-5 (round 2): 'that's backwards', 'I won't pretend it does'
@@ -602,6 +610,9 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "there ~be|'s nothing",
     ],
     "TONE_ORDER": [
+        # 2026.11-5 (round 4): 'I will not tolerate you calling my colleagues idiots'
+        "i ~will|wo not|n't tolerate|accept",
+        "i ~will|wo not|n't stand for",
         # 2026.11-5 (round 3): 'please don't cry', 'kindly exercise patience'
         "~do not|n't cry|sob",
         "~exercise patience",
@@ -686,6 +697,10 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Mocking: voids any empathy in the reply ("like the other 50 people today").
     "TONE_SARCASM": [
+        # 2026.11-5 (round 4): 'and you're a delight to deal with', 'the whole building can hear you'
+        "you ~be|'re a delight|joy|treat|charmer|pleasure",
+        "the whole building|office|street|floor ~can hear",
+        "i ~be sure the next",
         # 2026.11-5 (round 2): 'two whole tables', 'works wonders', 'the hardest thing in the world', 'silver linings'
         "{NUMW}|# whole",
         "works wonders",
@@ -776,6 +791,12 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Passive-aggressive: impatience and condescension ("as I ALREADY said", "per my last message").
     "TONE_PASSIVE": [
+        # 2026.11-5 (round 4): 'I don't know what else you want me to say', 'sure, go for it', 'I'd strongly advise against it'
+        "what else you ~want me to",
+        "people|customers|callers ~be screaming|shouting|yelling",
+        "sure ,? go for it",
+        "i ~would|'d @ADV? advise against",
+        "technically we ~be|'re",
         # 2026.11-5 (round 3): 'please understand that we receive thousands of claims', 'I'm sure it feels that way, but'
         "please understand that|we|i|our",
         "i ~be sure it|that ~feel|seem|look that|like",
@@ -896,6 +917,14 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~be doing my best",
     ],
     "TONE_DEFENSIVE": [
+        # 2026.11-5 (round 4): 'the fault is with Openreach not us', 'we're just the provider', 'I'm not reading off a script'
+        "i ~can not|n't say i ~understand|see|get why",
+        "@PROPN|NOUN not us|ours",
+        "we ~be|'re just|only the|a",
+        "~be not|n't @ADV? my|our area|remit",
+        "~be not|n't at fault",
+        "'s|is not|n't us",
+        "nobody|no one ~be|have ~rob|cheat|scam|con|fob",
         # 2026.11-5 (round 3): 'billing is a separate department', 'we're a reputable business', 'we are not sitting on anything'
         "~be a separate department|team|company|business",
         "we ~be a reputable|legitimate|trusted|respected",

@@ -25,9 +25,9 @@ from .types import DIMENSIONS
 
 DEV_PATH = Path(__file__).resolve().parents[2] / "tests" / "data" / "replies_dev.jsonl"
 # Since 2026.11-3 the old test split is development data too (the lead's decision), and
-# since 2026.11-5 so are the second, third and fourth held-out sets, each measured once
-# before it was used (docs/scorer.md). The set that judges a version (replies_holdout5
-# for 2026.11-5) is never read here.
+# since 2026.11-5 so are the second to fifth held-out sets, each measured once before it
+# was used (docs/scorer.md). The set that judges a version (replies_holdout6 for the last
+# round of 2026.11-5) is never read here.
 TEST_PATH = DEV_PATH.with_name("replies_test.jsonl")
 TRAIN_PATHS = [
     DEV_PATH,
@@ -35,8 +35,9 @@ TRAIN_PATHS = [
     DEV_PATH.with_name("replies_holdout2.jsonl"),
     DEV_PATH.with_name("replies_holdout3.jsonl"),
     DEV_PATH.with_name("replies_holdout4.jsonl"),
+    DEV_PATH.with_name("replies_holdout5.jsonl"),
 ]
-USED_HOLDOUTS = {"replies_holdout2.jsonl", "replies_holdout3.jsonl", "replies_holdout4.jsonl"}
+USED_HOLDOUTS = {f"replies_holdout{k}.jsonl" for k in (2, 3, 4, 5)}
 
 FEATURES = {
     "acknowledgment": [
@@ -208,7 +209,7 @@ def main(argv=None) -> int:
         type=Path,
         nargs="+",
         default=TRAIN_PATHS,
-        help="labelled JSONL files (default: dev, test, holdout2, holdout3, holdout4)",
+        help="labelled JSONL files (default: dev, test, holdout2 to holdout5)",
     )
     ap.add_argument("--out", type=Path, default=WEIGHTS_PATH)
     ap.add_argument("--dry-run", action="store_true", help="print the CV report, write nothing")
