@@ -618,14 +618,13 @@ def _matchers():
     return _MATCHERS
 
 
-# words of a boundary about manners after a "but": it does not take the empathy back
-_MANNERS_BOUNDARY = frozenset(
-    "thief thieves names name-calling insults insult language respectful respect called "
-    "swearing shouting abuse abusive".split()
-)
+# Words of manners: an order or a boundary about them ("no need to shout at me", "..., but
+# I can't sort it while I'm being called a thief") corrects behaviour, not their feeling
+# about the problem, so it takes no validation away.
 _MANNERS = frozenset(
-    "shout shouting yell yelling swear swearing scream screaming rude names insult insults "
-    "language tone voice abusive nasty".split()
+    "shout shouting yell yelling swear swearing scream screaming rude names name-calling "
+    "insult insults language tone voice abuse abusive nasty thief thieves called respect "
+    "respectful".split()
 )
 _THEIR_DETAILS = frozenset(
     "address postcode detail details email number photo photos receipt receipts form".split()
@@ -1649,7 +1648,7 @@ def _contrast(T: Toks, hits: list[Hit]) -> tuple[list[Hit], list[Hit]]:
         dom = [h for h in hits if not h.raw and c <= h.start < d and h.label in _TAKEBACK_LABELS]
         if not dom:
             continue
-        if not _MANNERS_BOUNDARY.isdisjoint(low[c:d]) or any(
+        if not _MANNERS.isdisjoint(low[c:d]) or any(
             h.label == "TONE_BOUNDARY" and c <= h.start < d for h in hits
         ):
             continue  # "..., but I can't do that while I'm being called a thief": manners
