@@ -394,7 +394,15 @@ def test_dev_set_macro_f1_floor():
     rows = [
         json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
-    scores = score_many([(r["customer"], r["reply"], r.get("history")) for r in rows])
+    from coach.scenarios import scenario_background
+
+    # scored as the bot scores them: with the brief of the scenario being played
+    scores = score_many(
+        [
+            (r["customer"], r["reply"], r.get("history"), scenario_background(r["scenario"]))
+            for r in rows
+        ]
+    )
     for dim in DIMENSIONS:
         y = [int(r[dim]) for r in rows]
         p = [int(getattr(s, dim) >= 0.5) for s in scores]

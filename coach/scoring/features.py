@@ -647,6 +647,8 @@ def _keep(
         return False
     if h.label == "ACK_STATE" and T.lem[h.start] == "sound" and T.low[h.end - 1] in _GOOD_WORDS:
         return False  # "Sounds good.": agreeing, not naming how they feel
+    if h.label == "INV_MINIMISE" and "harm" in low and _APOLOGISED.search(cust.text):
+        return False  # "sorry I went off on one" - "no harm done": accepting it
     if (
         h.label in {"TONE_ORDER", "INV_CORRECT"}
         and "worry" in low
@@ -2915,7 +2917,11 @@ def _round5_hits(T: Toks, questions: set[int]) -> list[Hit]:
             ):
                 sent = sents[si]
                 words = set(low[sent.start : sent.end])
-                if words & _SAME_REACTION or ("long" in words and "before" in words):
+                if (
+                    words & _SAME_REACTION
+                    or ("long" in words and "before" in words)
+                    or ("as" in words and "well" in words)
+                ):
                     out.append(
                         Hit("VAL_LEGIT", t - 1 if t else t, sent.end, "says they'd react the same")
                     )

@@ -354,6 +354,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "that|this|it ~be|'s why you",
     ],
     "VAL_SIDE": [
+        # 2026.11-5 (round 5): 'that's a real worry, and it's down to us'
+        "~be @ADV? down to us|me",
         # 2026.11-5 (round 4): 'we took the payment twice in error'
         "in error",
         "by mistake",
@@ -544,7 +546,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "you ~fail|forget|neglect|omit to",
         "you ~forget",
         "you ~be supposed to",
-        "~be your own? fault|responsibility|problem|mistake|job|issue",
+        "~be your own? fault|responsibility|problem|mistake|issue",
+        "~be your own? job to",
         "your own? fault|mistake|responsibility|error",
         "you ~agree to",
         "you ~accept the terms",
@@ -611,7 +614,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     "TONE_ORDER": [
         # 2026.11-5 (round 4): 'I will not tolerate you calling my colleagues idiots'
-        "i ~will|wo not|n't tolerate|accept",
+        "i ~will|wo not|n't tolerate",
         "i ~will|wo not|n't stand for",
         # 2026.11-5 (round 3): 'please don't cry', 'kindly exercise patience'
         "~do not|n't cry|sob",
@@ -791,6 +794,9 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Passive-aggressive: impatience and condescension ("as I ALREADY said", "per my last message").
     "TONE_PASSIVE": [
+        # 2026.11-5 (round 5): 'same as everyone else ringing today', 'I'm literally trying to help'
+        "same as everyone|everybody else",
+        "literally trying",
         # 2026.11-5 (round 4): 'I don't know what else you want me to say', 'sure, go for it', 'I'd strongly advise against it'
         "what else you ~want me to",
         "people|customers|callers ~be screaming|shouting|yelling",
@@ -917,6 +923,11 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~be doing my best",
     ],
     "TONE_DEFENSIVE": [
+        # 2026.11-5 (round 5): 'I wasn't blaming you', 'I'm not fobbing you off', 'we would never do that', 'yes madam, I am aware'
+        "i was not|n't blaming|telling|saying",
+        "i ~be not|n't fobbing|ignoring|stalling",
+        "we ~would|'d never do that|such",
+        "yes ,? madam|sir|mate|ma'am? ,? i ~be aware",
         # 2026.11-5 (round 4): 'the fault is with Openreach not us', 'we're just the provider', 'I'm not reading off a script'
         "i ~can not|n't say i ~understand|see|get why",
         "@PROPN|NOUN not us|ours",
@@ -1062,6 +1073,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~will|wo not (help|get you anywhere)",
     ],
     "TONE_BLAME": [
+        # 2026.11-5 (round 5): 'I can't do that while you're shouting at me'
+        "while you ~be|'re shouting|swearing|yelling|screaming",
         # 2026.11-5 (round 3): 'you're the one shouting'
         "you ~be|'re the one shouting|yelling|swearing|being|screaming",
         # 2026.11-5 (round 2): 'it's in the contract you signed', 'you keep interrupting'
@@ -1120,6 +1133,9 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~learn to ~read",
     ],
     "TONE_THREAT": [
+        # 2026.11-5 (round 5): 'your account would be suspended', 'passed to a debt collection agency'
+        "account ~will|would|'ll|'d ~be suspended|closed|frozen|blocked",
+        "to a debt",
         # 2026.11-5 (round 3): 'call me a thief again and this call ends'
         "again and this|the call|chat ~end",
         "again and i|we ~will|'ll",
