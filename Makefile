@@ -113,15 +113,11 @@ test-fast: $(STAMP)
 bench-scorer: $(STAMP)
 	@mkdir -p results
 	$(BIN)/python benchmarks/bench_scorer.py --out results/bench-scorer.json
-	$(BIN)/python benchmarks/bench_scorer.py --split holdout2 --skip-speed \
-		--out results/bench-scorer-holdout2.json
-	$(BIN)/python benchmarks/bench_scorer.py --split holdout3 --skip-speed \
-		--out results/bench-scorer-holdout3.json
-	$(BIN)/python benchmarks/bench_scorer.py --split holdout4 --skip-speed \
-		--out results/bench-scorer-holdout4.json
-	@if [ -f tests/data/replies_holdout5.jsonl ]; then \
-		$(BIN)/python benchmarks/bench_scorer.py --split holdout5 --skip-speed \
-			--out results/bench-scorer-holdout5.json; fi
+	@for f in tests/data/replies_holdout*.jsonl; do \
+		n=$$(basename $$f .jsonl | sed 's/^replies_//'); \
+		$(BIN)/python benchmarks/bench_scorer.py --file $$f --skip-speed \
+			--out results/bench-scorer-$$n.json || exit 1; \
+	done
 	@if [ -n "$(FILE)" ]; then \
 		$(BIN)/python benchmarks/bench_scorer.py --file "$(FILE)" --skip-speed \
 			--out results/bench-scorer-file.json; fi
