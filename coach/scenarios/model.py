@@ -99,9 +99,10 @@ class Scenario:
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     def background(self) -> tuple[str, ...]:
-        """What the trainee is told about this customer's problem (the brief, the situation,
-        the facts, the opening lines): the scorer counts a reply that names any of it as
-        referring to their story, even when the message being answered is a one-liner."""
+        """What the scenario says about this customer's problem (summary, situation, facts,
+        opening lines), for the scorer: a reply that names any of it refers to their story
+        even when the message being answered is a one-liner ("I'm just so tired of it") and
+        the earlier turns that said it are not in the history the scorer was given."""
         facts = " ".join(f"{k.replace('_', ' ')} {v}" for k, v in self.persona.facts.items())
         opening = (
             _PLACEHOLDER.sub(lambda m: str(self.persona.facts.get(m.group(1), "")), line)
