@@ -929,3 +929,22 @@ def test_tone_problems_in_fresh_words(customer, reply):
 )
 def test_fresh_rules_leave_calm_replies_calm(customer, reply):
     assert decide(customer, reply)["calm_tone"] == 1
+
+
+def test_the_reply_vector_feeds_only_a_layer_fitted_for_its_width():
+    """The acknowledgment layer reads the reply's mean tok2vec row; another pipeline (a
+    different width) or an empty reply scores on the features alone, never crashes."""
+    from coach.scoring.calibration import load_weights, probabilities
+    from coach.scoring.features import doc_vector
+    from coach.scoring.nlp import get_nlp
+
+    nlp = get_nlp()
+    vec = doc_vector(nlp("So sorry, nine days with no parcel is awful."))
+    width = len(load_weights()["acknowledgment"].get("vector_weights", ()))
+    assert width in (0, len(vec))
+    assert doc_vector(nlp("")) == ()
+    feats = {"ack_overlap": 1.0, "customer_emotional": 1.0}
+    plain = probabilities(feats)
+    assert probabilities(feats, vector=(0.5,) * 7) == plain  # a width it was not fitted for
+    if width:
+        assert probabilities(feats, vector=vec)["acknowledgment"] != plain["acknowledgment"]

@@ -11,9 +11,10 @@ The rubric's non-negotiables are applied after the logistic layer:
 * calm tone: shouting, orders to emotions, sarcasm, defensiveness/blame, threats and
   insults cap the score below 0.5;
 * acknowledgment: naming their state ("That sounds really stressful"), a listening signal
-  about their issue, or an apology for their specific impact is acknowledgment on its
-  own (rubric §1), so it lifts the score to at least ACK_FLOOR unless the reply is
-  sarcastic or a stock line. Without it the fitted layer, which sees these mostly next
+  about their issue, an apology for their specific impact, or a restatement of their
+  problem in a reply that does not turn it against them is acknowledgment on its own
+  (rubric §1), so it lifts the score to at least ACK_FLOOR unless the reply is sarcastic
+  or a stock line. Without it the fitted layer, which sees these mostly next
   to other evidence, left a short reflective reply below the line.
 """
 
@@ -21,7 +22,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from functools import lru_cache
+from operator import mul
 from pathlib import Path
 
 from .types import DIMENSIONS
@@ -81,6 +84,10 @@ def _explicit_ack(get) -> bool:
     for k in ACK_EXPLICIT:
         if get(k, 0.0) >= 1.0:
             return True
+    # a restatement counts on its own only in a reply that does not turn it against them
+    # (writers differ on blame or minimising that repeats their words)
+    if get("ack_paraphrase", 0.0) >= 1.0 and get("inv", 0.0) <= 0:
+        return not any(get(k, 0.0) > 0 for k in HOSTILE_FEATURES)
     return False
 
 
@@ -93,7 +100,13 @@ def _compiled(weights: dict) -> tuple:
     if hit is not None and hit[0] is weights:
         return hit[1]
     out = tuple(
-        (dim, weights[dim]["bias"], tuple(weights[dim]["weights"].items())) for dim in DIMENSIONS
+        (
+            dim,
+            weights[dim]["bias"],
+            tuple(weights[dim]["weights"].items()),
+            tuple(weights[dim].get("vector_weights", ())),
+        )
+        for dim in DIMENSIONS
     )
     if len(_COMPILED) > 8:
         _COMPILED.clear()
@@ -101,14 +114,21 @@ def _compiled(weights: dict) -> tuple:
     return out
 
 
-def probabilities(features: dict[str, float], weights: dict | None = None) -> dict[str, float]:
+def probabilities(
+    features: dict[str, float], weights: dict | None = None, vector: Sequence[float] = ()
+) -> dict[str, float]:
+    """`vector`: the reply's mean tok2vec row (features.doc_vector); a dimension whose
+    fitted layer has `vector_weights` of the same length adds their dot product (a
+    pipeline with another tensor width simply does without)."""
     w = weights or load_weights()
     get = features.get
     out: dict[str, float] = {}
-    for dim, bias, terms in _compiled(w):
+    for dim, bias, terms, vw in _compiled(w):
         z = 0  # summed in the same order as `logit`, so the result is bit-identical
         for k, v in terms:
             z += v * get(k, 0.0)
+        if vw and len(vw) == len(vector):
+            z += sum(map(mul, vw, vector))
         out[dim] = _sigmoid(bias + z)
     if get("inv", 0.0) > 0 or get("tone_defensive", 0.0) > 0:
         out["validation"] = min(out["validation"], INVALIDATION_CAP)

@@ -172,7 +172,7 @@ def _whole_reply(T: Toks, norm: Normalised) -> tuple:
 
 def _analyse_doc(doc: Doc, norm: Normalised, cust: CustomerInfo) -> tuple:
     a = analyse(doc, norm, cust)
-    scores = probabilities(a.features)
+    scores = probabilities(a.features, vector=a.vector)
     evidence = _evidence(a, doc, norm, scores)
     a.toks = None  # not needed past the evidence; a batch need not keep every table alive
     return a, scores, evidence, cust

@@ -167,6 +167,9 @@ class Analysis:
     request_first: bool = False
     procedure_noun: str | None = None
     toks: Toks | None = None  # the token table the hits index into
+    # the reply's mean token vector from the pipeline's tok2vec (free after the parse), an
+    # input of the learned acknowledgment layer; empty if the pipeline has no tensor
+    vector: tuple[float, ...] = ()
 
 
 # ---------------------------------------------------------------------------------
@@ -586,7 +589,16 @@ def analyse(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Analysis:
         request_first=request_first,
         procedure_noun=proc_noun,
         toks=T,
+        vector=doc_vector(doc),
     )
+
+
+def doc_vector(doc: Doc) -> tuple[float, ...]:
+    """The mean of the doc's tok2vec rows: what the parser saw of the reply as a whole."""
+    tensor = doc.tensor
+    if tensor is None or not len(doc) or getattr(tensor, "ndim", 0) != 2 or not tensor.shape[1]:
+        return ()
+    return tuple(tensor.mean(axis=0).tolist())
 
 
 _MATCHERS = None

@@ -9,7 +9,10 @@ writers), the hand-set weights (HAND_WEIGHTS below) with an L2-regularised
 logistic regression over the dimension's features (C chosen by the same CV). The
 rubric's hard rules (calibration.apply_rules) are applied in both cases before
 scoring. Whichever has the higher mean macro-F1 is written to weights.json, together
-with the CV figures, so the choice is recorded. The held-out set is never read.
+with the CV figures, so the choice is recorded. A third candidate per dimension adds the
+reply's mean tok2vec vector (`features.doc_vector`: what the parser saw of the reply as a
+whole) to the fitted layer (`lrv_C…`, its coefficients stored as `vector_weights`); it is
+chosen only where it wins the same cross-validation. The held-out set is never read.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ from .types import DIMENSIONS
 
 DEV_PATH = Path(__file__).resolve().parents[2] / "tests" / "data" / "replies_dev.jsonl"
 # Since 2026.11-3 the old test split is development data too (the lead's decision), and
-# since 2026.11-5 so are the second to fifth held-out sets, each measured once before it
-# was used (docs/scorer.md). The set that judges a version (replies_holdout6 for the last
+# since 2026.11-5 so are the second to sixth held-out sets, each measured once before it
+# was used (docs/scorer.md). The set that judges a version (replies_holdout7 for the last
 # round of 2026.11-5) is never read here.
 TEST_PATH = DEV_PATH.with_name("replies_test.jsonl")
 TRAIN_PATHS = [
@@ -37,8 +40,9 @@ TRAIN_PATHS = [
     DEV_PATH.with_name("replies_holdout3.jsonl"),
     DEV_PATH.with_name("replies_holdout4.jsonl"),
     DEV_PATH.with_name("replies_holdout5.jsonl"),
+    DEV_PATH.with_name("replies_holdout6.jsonl"),
 ]
-USED_HOLDOUTS = {f"replies_holdout{k}.jsonl" for k in (2, 3, 4, 5)}
+USED_HOLDOUTS = {f"replies_holdout{k}.jsonl" for k in (2, 3, 4, 5, 6)}
 
 FEATURES = {
     "acknowledgment": [
@@ -135,7 +139,8 @@ def load(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def feature_rows(rows: list[dict]) -> list[dict[str, float]]:
+def feature_rows(rows: list[dict]) -> tuple[list[dict[str, float]], np.ndarray]:
+    """Features and mean tok2vec vectors (features.doc_vector) of the labelled replies."""
     from coach.scenarios import scenario_background
 
     from .core import analyse_many
@@ -146,17 +151,22 @@ def feature_rows(rows: list[dict]) -> list[dict[str, float]]:
             for r in rows
         ]
     )
-    return [a.features for a in analyses]
+    width = max((len(a.vector) for a in analyses), default=0)
+    vecs = np.array([a.vector if len(a.vector) == width else [0.0] * width for a in analyses])
+    return [a.features for a in analyses], vecs
 
 
 def _sig(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _predict(weights: dict, feats: list[dict], dim: str) -> np.ndarray:
+def _predict(weights: dict, feats: list[dict], dim: str, vecs=None) -> np.ndarray:
     out = []
-    for f in feats:
+    vw = weights.get("vector_weights")
+    for i, f in enumerate(feats):
         z = weights["bias"] + sum(v * f.get(k, 0.0) for k, v in weights["weights"].items())
+        if vw and vecs is not None and len(vecs[i]) == len(vw):
+            z += float(np.dot(vw, vecs[i]))
         p = {d: 0.5 for d in DIMENSIONS}
         p[dim] = 1.0 / (1.0 + math.exp(-z))
         out.append(apply_rules(p, f)[dim])
@@ -170,14 +180,20 @@ def macro_f1(y, p) -> float:
 
 
 def _fit(X, y, C, names):
+    """Logistic regression over the named features; columns past them are the reply's
+    vector (`vector_weights`)."""
     from sklearn.linear_model import LogisticRegression
 
-    lr = LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
+    lr = LogisticRegression(C=C, class_weight="balanced", max_iter=4000)
     lr.fit(X, y)
-    return {
+    coef = lr.coef_[0]
+    out = {
         "bias": float(lr.intercept_[0]),
-        "weights": {n: float(w) for n, w in zip(names, lr.coef_[0], strict=False)},
+        "weights": {n: float(w) for n, w in zip(names, coef[: len(names)], strict=True)},
     }
+    if len(coef) > len(names):
+        out["vector_weights"] = [float(w) for w in coef[len(names) :]]
+    return out
 
 
 # Who wrote a row: the file, and for dev the batch (dev-0001..0389 were the first writer's,
@@ -207,24 +223,42 @@ def _folds(X, y, groups, seeds):
         yield from StratifiedKFold(5, shuffle=True, random_state=seed).split(X, y)
 
 
+GRID = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+VECTOR_GRID = (0.03, 0.1, 0.3)
+
+
+def design(feats: list[dict], vecs, dim: str, with_vector: bool) -> np.ndarray:
+    X = np.array([[f.get(n, 0.0) for n in FEATURES[dim]] for f in feats])
+    return np.hstack([X, vecs]) if with_vector and vecs is not None and vecs.size else X
+
+
 def cross_validate(
-    feats: list[dict], labels: dict[str, np.ndarray], seeds=(0, 1, 2), groups=None
+    feats: list[dict], labels: dict[str, np.ndarray], seeds=(0, 1, 2), groups=None, vecs=None
 ) -> dict:
+    """Mean macro-F1 per candidate: the hand-set weights, the fitted layer over the
+    features (`lr_C…`) and over the features plus the reply vector (`lrv_C…`)."""
     report: dict = {}
     for dim in DIMENSIONS:
         names = FEATURES[dim]
-        X = np.array([[f.get(n, 0.0) for n in names] for f in feats])
+        X = design(feats, vecs, dim, False)
+        XV = design(feats, vecs, dim, True) if vecs is not None and vecs.size else None
         y = labels[dim]
         res: dict[str, list[float]] = {"hand": []}
-        grid = [0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
-        for C in grid:
+        for C in GRID:
             res[f"lr_C{C}"] = []
+        if XV is not None:
+            for C in VECTOR_GRID:
+                res[f"lrv_C{C}"] = []
         for tr, te in _folds(X, y, groups, seeds):
             fte = [feats[i] for i in te]
             res["hand"].append(macro_f1(y[te], _predict(HAND_WEIGHTS[dim], fte, dim)))
-            for C in grid:
+            for C in GRID:
                 w = _fit(X[tr], y[tr], C, names)
                 res[f"lr_C{C}"].append(macro_f1(y[te], _predict(w, fte, dim)))
+            if XV is not None:
+                for C in VECTOR_GRID:
+                    w = _fit(XV[tr], y[tr], C, names)
+                    res[f"lrv_C{C}"].append(macro_f1(y[te], _predict(w, fte, dim, vecs[te])))
         report[dim] = {k: round(float(np.mean(v)), 4) for k, v in res.items()}
     return report
 
@@ -236,7 +270,7 @@ def main(argv=None) -> int:
         type=Path,
         nargs="+",
         default=TRAIN_PATHS,
-        help="labelled JSONL files (default: dev, test, holdout2 to holdout5)",
+        help="labelled JSONL files (default: dev, test, holdout2 to holdout6)",
     )
     ap.add_argument("--out", type=Path, default=WEIGHTS_PATH)
     ap.add_argument("--dry-run", action="store_true", help="print the CV report, write nothing")
@@ -246,9 +280,9 @@ def main(argv=None) -> int:
     loaded = [(p.name, r) for p in args.data for r in load(p)]
     rows = [r for _, r in loaded]
     groups = [writer_of(name, r.get("id", "")) for name, r in loaded]
-    feats = feature_rows(rows)
+    feats, vecs = feature_rows(rows)
     labels = {d: np.array([int(r[d]) for r in rows]) for d in DIMENSIONS}
-    report = cross_validate(feats, labels, groups=groups)
+    report = cross_validate(feats, labels, groups=groups, vecs=vecs)
     report["folds"] = f"leave one writer out ({len(set(groups))} writers)"
     out: dict = {
         "source": (
@@ -259,14 +293,16 @@ def main(argv=None) -> int:
     }
     for dim in DIMENSIONS:
         r = report[dim]
-        best_lr = max((k for k in r if k.startswith("lr_")), key=lambda k: r[k])
+        best_lr = max((k for k in r if k.startswith("lr")), key=lambda k: r[k])
         print(f"{dim:15s} hand={r['hand']:.4f}  best {best_lr}={r[best_lr]:.4f}")
         if r[best_lr] > r["hand"] + 0.005:
             names = FEATURES[dim]
-            X = np.array([[f.get(n, 0.0) for n in names] for f in feats])
+            X = design(feats, vecs, dim, best_lr.startswith("lrv"))
             w = _fit(X, labels[dim], float(best_lr.split("C")[1]), names)
             w["weights"] = {k: round(v, 4) for k, v in w["weights"].items()}
             w["bias"] = round(w["bias"], 4)
+            if "vector_weights" in w:
+                w["vector_weights"] = [round(v, 5) for v in w["vector_weights"]]
             w["chosen"] = best_lr
         else:
             w = dict(HAND_WEIGHTS[dim], chosen="hand")
