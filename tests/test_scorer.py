@@ -901,6 +901,9 @@ def test_validation_in_fresh_words(customer, reply):
         (LATE, "Sure, go for it, see if another shop is any quicker."),
         (ABUSE, "I will not tolerate that kind of language."),
         (LATE, "The hold-up is with the courier not us."),
+        (CHARGED, "Rules are rules, I'm afraid."),
+        (ABUSE, "There's no need for the attitude."),
+        (ABUSE, "I don't appreciate your tone."),
     ],
 )
 def test_tone_problems_in_fresh_words(customer, reply):
@@ -925,6 +928,9 @@ def test_tone_problems_in_fresh_words(customer, reply):
         (LATE, "Congrats on the new job! I'll get it to you before you start."),
         (CHARGED, "I'll refund the fee and whatever's left of the charge today."),
         (LATE, "Your address is right, so the courier got this one wrong."),
+        (ABUSE, "I'd ask you to drop the insults while I sort the bill out."),
+        (LATE, "We'll take that up with the courier today and I'll call you back."),
+        (TECHNICIAN, "You should never have found out by text that nobody was coming."),
     ],
 )
 def test_fresh_rules_leave_calm_replies_calm(customer, reply):

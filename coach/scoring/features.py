@@ -653,6 +653,15 @@ def _keep(
 ) -> bool:
     """Context checks a token pattern cannot express."""
     low = T.span_text(h.start, h.end).lower()
+    if h.label == "TONE_ORDER" and "ask" in T.lem[max(0, h.start - 4) : h.start]:
+        return False  # "I'd ask you to drop the insults while I do": a boundary, not an order
+    if (
+        h.label == "TONE_DEFENSIVE"
+        and low.startswith("take")
+        and " up with" in low
+        and not ({"you", "u"} & set(T.low[max(0, h.start - 4) : h.start]))
+    ):
+        return False  # "we'll take that up with ParcelPoint" is an action, not a hand-off
     if h.label == "INV_CORRECT" and not _MANNERS.isdisjoint(T.low[h.start : h.end]):
         # "no need to shout at me": an order about manners (calm tone), not a correction of
         # their feeling about the problem, so it does not take validation away
@@ -1352,6 +1361,10 @@ def _in_action(T: Toks, i: int) -> bool:
 MODAL_TRIGGERS = frozenset({"should", "ought", "can", "must"})
 
 
+# "you should never have found out by text": what happened to them, not what they did
+_UNDERGONE = frozenset("have find hear learn receive get see wait lose".split())
+
+
 def _modal_hits(T: Toks, cust: CustomerInfo | None = None) -> list[Hit]:
     """Negated "should" sides with them ("you shouldn't have had to", "that shouldn't be
     happening", "nobody should lose a day's pay") unless it corrects a feeling ("you
@@ -1402,7 +1415,7 @@ def _modal_hits(T: Toks, cust: CustomerInfo | None = None) -> list[Hit]:
             and neg
             and tag[verb] == "VBN"
             and not passive
-            and lem[verb] != "have"
+            and lem[verb] not in _UNDERGONE
             and any(lem[c] == "have" and dep[c] == "aux" for c in vk)
         ):
             out.append(Hit("INV_BLAME", start, end, "tells them what they should not have done"))

@@ -254,11 +254,16 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~understand|appreciate|realise|realize|recognise|recognize|know|get that|how|what|you|your|this|it",
     ],
     "VAL_LEGIT": [
+        # 2026.11-5 (round 6): 'would be a shock to anyone', 'hardly surprising', 'and I wouldn't either'
+        "~be a shock|blow to anyone|anybody|everyone",
+        "hardly|not surprising",
+        "i ~would|'d not|n't either",
+        "fair suspicion|comment|challenge|enough",
         # 2026.11-5 (round 4): 'that's only fair', 'I'd completely understand if you did', 'the only sensible reaction'
         "only fair|right|reasonable",
         "i ~would|'d @ADV? understand if you",
         "sensible|natural|normal|understandable reaction|response",
-        "~have|'ve got every|good|a|all the reason",
+        "~have|'ve got (every|good|a|all the) reason",
         # 2026.11-5 (round 3): 'completely reasonable ask', 'well within your rights', 'a bill like that would rattle anyone'
         "reasonable|fair ask|request|expectation",
         "within your rights",
@@ -354,6 +359,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "that|this|it ~be|'s why you",
     ],
     "VAL_SIDE": [
+        # 2026.11-5 (round 6): 'it's genuinely maddening when you've paid for speed'
+        "~be @ADV? maddening|infuriating|exasperating|galling",
         # 2026.11-5 (round 5): 'that's a real worry, and it's down to us'
         "~be @ADV? down to us|me",
         # 2026.11-5 (round 4): 'we took the payment twice in error'
@@ -613,6 +620,12 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "there ~be|'s nothing",
     ],
     "TONE_ORDER": [
+        # 2026.11-5 (round 6): 'no need for the attitude', 'please don't think like that', 'I don't appreciate your tone'
+        "let ~us not ~get ahead",
+        "no need to beg|plead",
+        "no need for the|that|your attitude|tone|sarcasm|language",
+        "~do not|n't think like that|that way",
+        "i ~do not|n't appreciate your|the|that tone|sarcasm|language|attitude",
         # 2026.11-5 (round 4): 'I will not tolerate you calling my colleagues idiots'
         "i ~will|wo not|n't tolerate",
         "i ~will|wo not|n't stand for",
@@ -700,6 +713,10 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Mocking: voids any empathy in the reply ("like the other 50 people today").
     "TONE_SARCASM": [
+        # 2026.11-5 (round 6): 'not as hard as reading the terms', 'it's pretty simple really'
+        "not as hard|difficult as",
+        "simple really",
+        "actually|really quite simple|straightforward",
         # 2026.11-5 (round 4): 'and you're a delight to deal with', 'the whole building can hear you'
         "you ~be|'re a delight|joy|treat|charmer|pleasure",
         "the whole building|office|street|floor ~can hear",
@@ -794,6 +811,11 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Passive-aggressive: impatience and condescension ("as I ALREADY said", "per my last message").
     "TONE_PASSIVE": [
+        # 2026.11-5 (round 6): 'I've asked twice now', 'the ombudsman will only tell you the same thing', 'then I guess'
+        "not sure what you mean by",
+        "i ~have|'ve ~ask|say|tell|explain|mention twice|already",
+        "~will only tell you the same",
+        "then i guess",
         # 2026.11-5 (round 5): 'same as everyone else ringing today', 'I'm literally trying to help'
         "same as everyone|everybody else",
         "literally trying",
@@ -923,6 +945,14 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~be doing my best",
     ],
     "TONE_DEFENSIVE": [
+        # 2026.11-5 (round 6): 'after that it's down to SwiftDrop', 'rules is rules', 'that's not accurate', 'we did not receive any request from you'
+        "~be down to @PROPN|them",
+        "rules ~be rules",
+        "no one|nobody ~be|'s fighting|arguing|shouting",
+        "i ~be only|just doing my job",
+        "that|this ~be not|n't accurate|true|correct|the case",
+        "we ~do not|n't|never ~receive|get any @NOUN @NOUN? from you",
+        "in perfect|good|excellent condition when",
         # 2026.11-5 (round 5): 'I wasn't blaming you', 'I'm not fobbing you off', 'we would never do that', 'yes madam, I am aware'
         "i was not|n't blaming|telling|saying",
         "i ~be not|n't fobbing|ignoring|stalling",
@@ -978,7 +1008,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~be just|simply|only? how (it|this|that|things|delivery|billing|banks|couriers) ~work|go",
         "~be just|simply? how the @NOUN ~work",
         "that ~be|'s how it ~be",
-        "as per the|our terms|policy|conditions|rules|agreement|contract|t&cs|website|email",
+        "as per the terms|policy|conditions|rules|agreement|contract|t&cs|website|email",
         "~be clearly? stated|written|listed|explained|outlined|specified|mentioned|displayed|shown (on|in|at|that)",
         "clearly ~state|write|list|explain|outline|specify|mention",
         "(nobody|no one) else ~have? ~complain|report|mention|have",
@@ -1073,6 +1103,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~will|wo not (help|get you anywhere)",
     ],
     "TONE_BLAME": [
+        # 2026.11-5 (round 6): 'it's in the T&Cs you signed'
+        "t&cs|t&c you ~sign|agree|accept",
         # 2026.11-5 (round 5): 'I can't do that while you're shouting at me'
         "while you ~be|'re shouting|swearing|yelling|screaming",
         # 2026.11-5 (round 3): 'you're the one shouting'
@@ -1169,6 +1201,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~talk|speak to me like that again",
     ],
     "TONE_INSULT": [
+        # 2026.11-5 (round 6): 'good riddance'
+        "good riddance",
         # 2026.11-5 (round 3): 'not as thick as someone who ...'
         "not as thick|stupid|daft|dim|clueless|dumb as",
         # 2026.11-5 (round 2): 'with callers like you all day'
