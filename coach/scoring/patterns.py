@@ -479,7 +479,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "these|such|things|mistakes|delays|stuff|problems|errors|accidents|glitches things? happen|happens",
         "it|this|that happens",
         "~happen all the time",
-        "~happen to everyone|everybody|all of us",
+        "~happen to (everyone|everybody|all of us)",
         "at least it|you|your|nothing|they|we|this|that|no|there",
         "overreact|overreacting|overreacted|over-reacting|exaggerate|exaggerating|exaggerated",
         "blow|blowing it|this|things? out of proportion",
