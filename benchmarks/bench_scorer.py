@@ -20,7 +20,7 @@ The scorer's per-text caches (normalised replies, customer-side analyses) are cl
 before every timed run, so repeated runs measure the work; its per-word tables stay warm
 after the warm-up pass, as spaCy's vocabulary does (a secondary figure clears them too).
 
-This is the only place that reads the held-out sets (replies_test, replies_holdout2-6).
+This is the only place that reads the held-out sets (replies_test, replies_holdout2-7).
 """
 
 from __future__ import annotations
@@ -50,8 +50,10 @@ DATA = {
     "holdout4": ROOT / "tests" / "data" / "replies_holdout4.jsonl",
     # A fifth author, 2026-11-24: measured once with 2026.11-5 (round 3), then tuned on.
     "holdout5": ROOT / "tests" / "data" / "replies_holdout5.jsonl",
-    # A sixth author, 2026-11-24, never tuned on: the judge of 2026.11-5.
+    # A sixth author, 2026-11-24: measured once with 2026.11-5 (round 5), then tuned on.
     "holdout6": ROOT / "tests" / "data" / "replies_holdout6.jsonl",
+    # A seventh author, 2026-11-24, never tuned on: the last judge of 2026.11-5.
+    "holdout7": ROOT / "tests" / "data" / "replies_holdout7.jsonl",
 }
 DIMENSIONS = ("acknowledgment", "validation", "calm_tone")
 HARD_TAGS = (

@@ -30,8 +30,8 @@ from .types import DIMENSIONS
 DEV_PATH = Path(__file__).resolve().parents[2] / "tests" / "data" / "replies_dev.jsonl"
 # Since 2026.11-3 the old test split is development data too (the lead's decision), and
 # since 2026.11-5 so are the second to sixth held-out sets, each measured once before it
-# was used (docs/scorer.md). The set that judges a version (replies_holdout7 for the last
-# round of 2026.11-5) is never read here.
+# was used (docs/scorer.md). The set that judged the last round (replies_holdout7) is
+# never read here.
 TEST_PATH = DEV_PATH.with_name("replies_test.jsonl")
 TRAIN_PATHS = [
     DEV_PATH,
