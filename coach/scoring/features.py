@@ -2980,7 +2980,7 @@ def _round5_hits(T: Toks, questions: set[int]) -> list[Hit]:
                 )
             )
         elif lm == "fair" and dep[t] in {"ROOT", "amod"} or low[t] == "fair" and pos[t] == "ADJ":
-            # "Fair." / "Completely fair." / "Ha, fair.": the whole sentence grants it
+            # "Completely fair enough, honestly": a sentence of "fair" and adverbs grants it
             sent = sents[si]
             rest = [
                 k
