@@ -200,6 +200,22 @@ def expand_groups(spec: str) -> list[str]:
 NEG = "~not|never"
 BE = "~be"
 
+# Blame that both takes validation away (INV_BLAME) and breaks the calm tone (TONE_BLAME),
+# 2026.11-5: questions about their diligence ("did you check ...?", "were both tables
+# unpacked carefully?"), "you may have missed them", "you needed to use the form", "as
+# stated at checkout", "you did use the data", "shame you didn't go for the oak", "you
+# turned it down".
+BLAME_FORMS = [
+    "as ~state|stipulate|outline|mention|specify|explain|show|advertise at|during|when",
+    "carefully|properly|correctly|thoroughly ?",
+    "you ~do use|sign|agree|choose|pick|accept",
+    "shame|pity you ~do not|n't",
+    "you ~turn it|that|them|this down",
+    "did you @ADV? ~check|read|inspect|sign|hit|press|click|select|tick|enter|choose|pick|follow|notice|remember|forget|double-check",
+    "you ~may|might|must @ADV? not|n't? ~have ~miss|hear|notice|forget|overlook|enter|click|select|put|type|misread",
+    "you needed to @ADV? ~use|fill|read|check|select|choose|enter|follow|submit|report|tick|specify",
+]
+
 # ---------------------------------------------------------------------------------
 # Token patterns (spaCy Matcher), by label.
 # ---------------------------------------------------------------------------------
@@ -527,17 +543,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "{EMO} ~be|is not? really? necessary|needed|called|warranted|helpful",
     ],
     "INV_BLAME": [
-        # 2026.11-5: (as TONE_BLAME)
-        "as ~state|stipulate|outline|mention|specify|explain|show|advertise at|during|when",
-        "carefully|properly|correctly|thoroughly ?",
-        "you ~do use|sign|agree|choose|pick|accept",
-        # 2026.11-5: (as TONE_BLAME)
-        "shame|pity you ~do not|n't",
-        "you ~turn it|that|them|this down",
-        # 2026.11-5: (as TONE_BLAME)
-        "did you @ADV? ~check|read|inspect|sign|hit|press|click|select|tick|enter|choose|pick|follow|notice|remember|forget|double-check",
-        "you ~may|might|must @ADV? not|n't? ~have ~miss|hear|notice|forget|overlook|enter|click|select|put|type|misread",
-        "you needed to @ADV? ~use|fill|read|check|select|choose|enter|follow|submit|report|tick|specify",
+        *BLAME_FORMS,
         "you ~do ~not|never ~pick|answer|respond|reply|check|see|open|read",
         "~attempt , but you",
         "you ~enter|put|give|type|select|choose|pick|provide|use|send|fill the? wrong|incorrect",
@@ -1103,6 +1109,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~will|wo not (help|get you anywhere)",
     ],
     "TONE_BLAME": [
+        *BLAME_FORMS,
         # 2026.11-5 (round 6): 'it's in the T&Cs you signed'
         "t&cs|t&c you ~sign|agree|accept",
         # 2026.11-5 (round 5): 'I can't do that while you're shouting at me'
@@ -1112,19 +1119,9 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         # 2026.11-5 (round 2): 'it's in the contract you signed', 'you keep interrupting'
         "contract|terms|agreement you ~sign|agree|accept",
         "you ~keep interrupting|shouting|repeating|talking|swearing|ringing|calling",
-        # 2026.11-5: 'as stated at checkout', 'were both tables unpacked carefully?', 'you did use the data'
-        "as ~state|stipulate|outline|mention|specify|explain|show|advertise at|during|when",
-        "carefully|properly|correctly|thoroughly ?",
-        "you ~do use|sign|agree|choose|pick|accept",
-        # 2026.11-5: 'shame you didn't go for the oak', 'you turned it down', 'there was no need to wait'
-        "shame|pity you ~do not|n't",
-        "you ~turn it|that|them|this down",
+        # 2026.11-5: 'there was no need to wait'
         "was no need to|for",
         "you|u ~would|'d ~appreciate|understand|know|see that|this|it? if you|u",
-        # 2026.11-5: questions about their diligence, 'you may have missed them', 'you needed to use the form'
-        "did you @ADV? ~check|read|inspect|sign|hit|press|click|select|tick|enter|choose|pick|follow|notice|remember|forget|double-check",
-        "you ~may|might|must @ADV? not|n't? ~have ~miss|hear|notice|forget|overlook|enter|click|select|put|type|misread",
-        "you needed to @ADV? ~use|fill|read|check|select|choose|enter|follow|submit|report|tick|specify",
         # 2026.11-3: general blame forms, checked on sentences written for the tests,
         "you ~be the one who|that",
         "you were the one",
