@@ -190,20 +190,18 @@ class Toks:
 
     def left_edge(self, i: int) -> int:
         """Token.left_edge.i: the first token of its subtree."""
-        if not self.kids[i]:
-            return i
-        e = self._ledge.get(i)
-        if e is None:
-            e = self._ledge[i] = min(self.desc(i))
-        return e
+        return self._edge(i, self._ledge, min)
 
     def right_edge(self, i: int) -> int:
         """Token.right_edge.i: the last token of its subtree."""
+        return self._edge(i, self._redge, max)
+
+    def _edge(self, i: int, cache: dict[int, int], pick) -> int:
         if not self.kids[i]:
             return i
-        e = self._redge.get(i)
+        e = cache.get(i)
         if e is None:
-            e = self._redge[i] = max(self.desc(i))
+            e = cache[i] = pick(self.desc(i))
         return e
 
     def has_kid_dep(self, i: int, deps) -> bool:
