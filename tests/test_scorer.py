@@ -954,3 +954,26 @@ def test_the_reply_vector_feeds_only_a_layer_fitted_for_its_width():
     assert probabilities(feats, vector=(0.5,) * 7) == plain  # a width it was not fitted for
     if width:
         assert probabilities(feats, vector=vec)["acknowledgment"] != plain["acknowledgment"]
+
+
+def test_tips_do_not_name_courtesy_or_escalation_as_the_problem():
+    """'Thanks.' or a threat to go to the ombudsman is not what went wrong for them."""
+    for customer in (
+        "Put me through to someone senior, or I'm going to the ombudsman.",
+        "Thanks. It has been exhausting, to be honest. I just want my internet back.",
+    ):
+        tips = " ".join(score(customer, "Did you check you were actually in?").tips)
+        assert "(the ombudsman)" not in tips and "(the thanks)" not in tips, tips
+
+
+def test_evidence_says_where_a_word_of_their_story_came_from():
+    from coach.scenarios import scenario_background
+
+    s = score(
+        "I'm just so tired of all this.",
+        "Three weeks offline and two unpaid days lost waiting for an engineer.",
+        None,
+        scenario_background("missed-technician"),
+    )
+    whys = [e.why for e in s.evidence["acknowledgment"]]
+    assert any("from their situation" in w for w in whys), whys

@@ -1286,9 +1286,8 @@ def _overlap(T: Toks, cust: CustomerInfo, requests: set[int], hits: list[Hit]):
         elif _in_action(T, i):
             w *= 0.4
         sums[where] += w * _WHERE_WEIGHT[where]
-        out.append(
-            Hit("ACK_OVERLAP", i, i + 1, f"picks up '{T.text[i]}' from what they told you", w)
-        )
+        source = "their situation" if where == 2 else "what they told you"
+        out.append(Hit("ACK_OVERLAP", i, i + 1, f"picks up '{T.text[i]}' from {source}", w))
         current.append(where)
     return out, sums[0], sums[1], sums[2], current
 
