@@ -937,24 +937,24 @@ def test_fresh_rules_leave_calm_replies_calm(customer, reply):
     assert decide(customer, reply)["calm_tone"] == 1
 
 
-def test_the_reply_vector_feeds_only_a_layer_fitted_for_its_width():
-    """The acknowledgment layer reads the reply's mean tok2vec row; another pipeline (a
-    different width) or an empty reply scores on the features alone, never crashes."""
+def test_the_word_layer_reads_the_replys_lemmas_and_ignores_unknown_words():
+    """The fitted acknowledgment and validation layers weigh the reply's lemma n-grams
+    (features.lemma_grams): lower case and shorthand give the same words, and a word the
+    layer never saw changes nothing."""
     from coach.scoring.calibration import load_weights, probabilities
-    from coach.scoring.features import doc_vector
-    from coach.scoring.nlp import get_nlp
+    from coach.scoring.core import analyse_pair
 
-    nlp = get_nlp()
-    vec = doc_vector(nlp("So sorry, nine days with no parcel is awful."))
-    width = len(load_weights()["acknowledgment"].get("vector_weights", ()))
-    assert width in (0, len(vec))
-    assert doc_vector(nlp("")) == ()
-    feats = {"ack_overlap": 1.0, "customer_emotional": 1.0}
+    assert load_weights()["validation"].get("ngram_weights")
+    grams = [
+        analyse_pair(LATE, text)[0].grams
+        for text in ("You're right, that's on us.", "ur right thats on us")
+    ]
+    for g in grams:  # lemmas, so "'re"/"ur" are "be" and "us" is "we"
+        assert {"you be", "be right", "be on", "on we"} <= g
+    feats = {"val_side": 1.0, "customer_emotional": 1.0}
     plain = probabilities(feats)
-    assert probabilities(feats, vector=(0.5,) * 7) == plain  # a width it was not fitted for
-    if width:
-        assert probabilities(feats, vector=vec)["acknowledgment"] != plain["acknowledgment"]
-
+    assert probabilities(feats, grams={"zzqx", "zzqx qqzz"}) == plain
+    assert probabilities(feats, grams=grams[0])["validation"] != plain["validation"]
 
 def test_tips_do_not_name_courtesy_or_escalation_as_the_problem():
     """'Thanks.' or a threat to go to the ombudsman is not what went wrong for them."""

@@ -15,16 +15,20 @@ The rubric's non-negotiables are applied after the logistic layer:
   problem in a reply that does not turn it against them is acknowledgment on its own
   (rubric §1), so it lifts the score to at least ACK_FLOOR unless the reply is sarcastic
   or a stock line. Without it the fitted layer, which sees these mostly next
-  to other evidence, left a short reflective reply below the line.
+  to other evidence, left a short reflective reply below the line;
+* validation: likewise a full-weight legitimising line, siding with them or apology for
+  their specific impact, in a reply with no invalidation and nothing hostile, is
+  validation on its own (rubric §2) and lifts the score to at least VAL_FLOOR. The
+  fitted n-gram weights (`ngram_weights`) had left "We dropped the ball here." below the
+  line on the strength of "the" and "here".
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable
 from functools import lru_cache
-from operator import mul
 from pathlib import Path
 
 from .types import DIMENSIONS
@@ -33,6 +37,10 @@ WEIGHTS_PATH = Path(__file__).with_name("weights.json")
 INVALIDATION_CAP = 0.3
 HOSTILE_CAP = 0.3
 ACK_FLOOR = 0.6
+VAL_FLOOR = 0.6
+VAL_EXPLICIT = ("val_legit", "val_side", "val_apology")
+# a restatement at this strength (features.ack_paraphrase) counts on its own
+PARAPHRASE_FULL = 0.8
 ACK_EXPLICIT = ("ack_state", "ack_listen", "ak_apology")
 ACK_BLOCKERS = ("tone_sarcasm", "ack_canned")
 HOSTILE_FEATURES = (
@@ -52,11 +60,6 @@ def load_weights(path: str | None = None) -> dict:
         return json.load(fh)
 
 
-def logit(features: dict[str, float], dim: str, weights: dict | None = None) -> float:
-    w = (weights or load_weights())[dim]
-    return w["bias"] + sum(v * features.get(k, 0.0) for k, v in w["weights"].items())
-
-
 def _sigmoid(x: float) -> float:
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
@@ -73,7 +76,21 @@ def apply_rules(out: dict[str, float], features: dict[str, float]) -> dict[str, 
         out["calm_tone"] = min(out["calm_tone"], HOSTILE_CAP)
     if _explicit_ack(features.get):
         out["acknowledgment"] = max(out["acknowledgment"], ACK_FLOOR)
+    if _explicit_val(features.get):
+        out["validation"] = max(out["validation"], VAL_FLOOR)
     return out
+
+
+def _hostile(get) -> bool:
+    return any(get(k, 0.0) > 0 for k in HOSTILE_FEATURES)
+
+
+def _explicit_val(get) -> bool:
+    """A full-weight validating line in a reply that takes nothing back, is not hostile and
+    is not a stock line ("Sorry to hear you're stressed. Anything else I can help with?")."""
+    if get("inv", 0.0) > 0 or get("ack_canned", 0.0) > 0 or _hostile(get):
+        return False
+    return any(get(k, 0.0) >= 1.0 for k in VAL_EXPLICIT)
 
 
 def _explicit_ack(get) -> bool:
@@ -86,8 +103,8 @@ def _explicit_ack(get) -> bool:
             return True
     # a restatement counts on its own only in a reply that does not turn it against them
     # (writers differ on blame or minimising that repeats their words)
-    if get("ack_paraphrase", 0.0) >= 1.0 and get("inv", 0.0) <= 0:
-        return not any(get(k, 0.0) > 0 for k in HOSTILE_FEATURES)
+    if get("ack_paraphrase", 0.0) >= PARAPHRASE_FULL and get("inv", 0.0) <= 0:
+        return not _hostile(get)
     return False
 
 
@@ -95,7 +112,8 @@ _COMPILED: dict[int, tuple[dict, tuple]] = {}
 
 
 def _compiled(weights: dict) -> tuple:
-    """(dim, bias, ((feature, weight), ...)) per dimension, in the file's order."""
+    """(dim, bias, ((feature, weight), ...), n-gram weights) per dimension, in the
+    file's order."""
     hit = _COMPILED.get(id(weights))
     if hit is not None and hit[0] is weights:
         return hit[1]
@@ -104,7 +122,7 @@ def _compiled(weights: dict) -> tuple:
             dim,
             weights[dim]["bias"],
             tuple(weights[dim]["weights"].items()),
-            tuple(weights[dim].get("vector_weights", ())),
+            weights[dim].get("ngram_weights") or {},
         )
         for dim in DIMENSIONS
     )
@@ -115,20 +133,19 @@ def _compiled(weights: dict) -> tuple:
 
 
 def probabilities(
-    features: dict[str, float], weights: dict | None = None, vector: Sequence[float] = ()
+    features: dict[str, float], weights: dict | None = None, grams: Iterable[str] = ()
 ) -> dict[str, float]:
-    """`vector`: the reply's mean tok2vec row (features.doc_vector); a dimension whose
-    fitted layer has `vector_weights` of the same length adds their dot product (a
-    pipeline with another tensor width simply does without)."""
+    """`grams`: the reply's lemma n-grams (features.lemma_grams); a dimension whose fitted
+    layer has `ngram_weights` adds the weight of each it knows."""
     w = weights or load_weights()
     get = features.get
     out: dict[str, float] = {}
-    for dim, bias, terms, vw in _compiled(w):
-        z = 0  # summed in the same order as `logit`, so the result is bit-identical
+    for dim, bias, terms, nw in _compiled(w):
+        z = 0  # summed in the file's order, as train._predict does, so both agree to the bit
         for k, v in terms:
             z += v * get(k, 0.0)
-        if vw and len(vw) == len(vector):
-            z += sum(map(mul, vw, vector))
+        if nw:
+            z += sum(filter(None, map(nw.get, grams)))
         out[dim] = _sigmoid(bias + z)
     if get("inv", 0.0) > 0 or get("tone_defensive", 0.0) > 0:
         out["validation"] = min(out["validation"], INVALIDATION_CAP)
@@ -138,4 +155,6 @@ def probabilities(
             break
     if _explicit_ack(get):
         out["acknowledgment"] = max(out["acknowledgment"], ACK_FLOOR)
+    if _explicit_val(get):
+        out["validation"] = max(out["validation"], VAL_FLOOR)
     return {k: round(v, 4) for k, v in out.items()}

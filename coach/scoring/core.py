@@ -19,7 +19,7 @@ from .tips import make_tips, prefetch_problem_phrases
 from .toks import Toks
 from .types import DIMENSIONS, HistoryItem, Score, Span
 
-SCORER_VERSION = "2026.11-5"
+SCORER_VERSION = "2026.11-6"
 MAX_EVIDENCE = 6
 
 
@@ -172,7 +172,7 @@ def _whole_reply(T: Toks, norm: Normalised) -> tuple:
 
 def _analyse_doc(doc: Doc, norm: Normalised, cust: CustomerInfo) -> tuple:
     a = analyse(doc, norm, cust)
-    scores = probabilities(a.features, vector=a.vector)
+    scores = probabilities(a.features, grams=a.grams)
     evidence = _evidence(a, doc, norm, scores)
     a.toks = None  # not needed past the evidence; a batch need not keep every table alive
     return a, scores, evidence, cust

@@ -206,6 +206,11 @@ BE = "~be"
 # stated at checkout", "you did use the data", "shame you didn't go for the oak", "you
 # turned it down".
 BLAME_FORMS = [
+    # 2026.11-6: 'why didn't you just pop into the club?', 'as stated on our website'
+    "why ~do not|n't you",
+    "as ~state|show|explain|set out on|in our|the website|site|terms|confirmation|email|app",
+    # 2026.11-6: 'customers often enter the wrong address by mistake'
+    "customers|people|callers @ADV? ~enter|put|type|give|select|choose|pick|tick the? wrong",
     "as ~state|stipulate|outline|mention|specify|explain|show|advertise at|during|when",
     "carefully|properly|correctly|thoroughly ?",
     "you ~do use|sign|agree|choose|pick|accept",
@@ -593,6 +598,9 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "sorry you ~think|feel so|that",
     ],
     "POLICY": [
+        # 2026.11-6: 'not eligible for compensation'
+        "~be not|n't|never eligible|entitled",
+        "ineligible",
         # 2026.11-5: a limitation, not a defence (moved from TONE_DEFENSIVE; the rubric's
         # "that's policy, nothing I can do" is calm)
         "{NEG} something (i|we|anyone) ~can? ~control|decide|influence|change",
@@ -626,6 +634,10 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "there ~be|'s nothing",
     ],
     "TONE_ORDER": [
+        # 2026.11-6: 'don't call me thick', 'try to look on the bright side', 'you're worrying over nothing'
+        "~do not|n't call me",
+        "look on the bright side",
+        "~worry|fuss|panic|stress|fret over|about nothing",
         # 2026.11-5 (round 6): 'no need for the attitude', 'please don't think like that', 'I don't appreciate your tone'
         "let ~us not ~get ahead",
         "no need to beg|plead",
@@ -719,6 +731,12 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Mocking: voids any empathy in the reply ("like the other 50 people today").
     "TONE_SARCASM": [
+        # 2026.11-6: rhetorical tags and questions in the first person ('I'm calling you now, aren't I?',
+        # 'we can't exactly move the funeral, can we', 'Do I control the weather?')
+        ", ~be|do|can|will|have|could|would not|n't? i|we ?|.",
+        "~can not|n't exactly",
+        "do i look like",
+        "do|does|can i|we ~control the weather",
         # 2026.11-5 (round 6): 'not as hard as reading the terms', 'it's pretty simple really'
         "not as hard|difficult as",
         "simple really",
@@ -805,7 +823,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "ffs",
         "welcome to",
         "~be a @NOUN , not a",
-        "the end of the world",
+        "!not|n't|nt|never the end of the world",
         "lovely|nice|great to speak|talk|chat to|with you too",
         "lovely|nice|great|wonderful|delightful speaking|talking|chatting to|with you too",
         "boo hoo",
@@ -817,6 +835,30 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Passive-aggressive: impatience and condescension ("as I ALREADY said", "per my last message").
     "TONE_PASSIVE": [
+        # 2026.11-6: 'it's really very simple' to someone who says they are confused (features._keep)
+        "it|this|that ~be @ADV? @ADV? simple|easy|straightforward",
+        "~be @ADV? not|n't @ADV? complicated|difficult|hard|tricky",
+        # 2026.11-6: impatience ('OK OK', 'I know, I know', 'I've got other customers waiting',
+        # 'can we just get to the point', 'let me stop you there', 'bigger fish to fry', 'Yeah, well,'),
+        # condescension ('as you'll appreciate', 'not for everyone', 'you're not special',
+        # 'making a lot of fuss', 'let's not make this about'), 'go ahead, that's your choice'
+        "ok|okay ,? ok|okay",
+        "i know ,? i know",
+        "i ~have|'ve got other|more customers|calls|people",
+        "other customers|calls|callers ~be waiting",
+        "~can|could we @ADV? ~get to the point",
+        "~can|could we @ADV? move on",
+        "let me stop you there",
+        "bigger fish to fry",
+        "yeah|yes ,? well ,",
+        "as you ~will|'ll @ADV? appreciate|understand|know",
+        "as i ~be|'m sure you ~know|appreciate|understand|realise|realize",
+        "~be not|n't for everyone|everybody",
+        "you ~be|'re not special",
+        "~make a|such a @ADV? lot|big? of? fuss|drama|song",
+        "let 's|us not make this|it about",
+        "go ahead ,? that|it ~be|'s your choice|call|decision|right",
+        "at least you ~be|'re not",
         # 2026.11-5 (round 6): 'I've asked twice now', 'the ombudsman will only tell you the same thing', 'then I guess'
         "not sure what you mean by",
         "i ~have|'ve ~ask|say|tell|explain|mention twice|already",
@@ -951,6 +993,29 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~be doing my best",
     ],
     "TONE_DEFENSIVE": [
+        # 2026.11-6: denials and hand-offs ('our system doesn't take payments twice', 'not something the
+        # airline is at fault for', 'it is not our policy to', 'that's a question for them', 'I only see what
+        # the system shows me', 'it must be there somewhere')
+        "our|the system ~do not|n't|never ~take|charge|make|double|send|lose|duplicate",
+        "not something @DET? @NOUN|PRON|PROPN ~be at fault",
+        "it ~be not|n't our policy to",
+        "a question|matter for them|the @NOUN|@PROPN",
+        "i only|just ~see what",
+        "~must be there|somewhere|around",
+        # 2026.11-6: quiet justification ('the slots are the same for every customer', 'that's just how
+        # the tracking works', 'it's nothing personal', 'they don't always have time to call',
+        # 'I can't comment on what other agents told you',
+        # 'the loss adjuster works independently', 'we aim to reply within 5-7 working days')
+        "~be the same for every|all|everyone|everybody",
+        "work|cater around individual",
+        "~be @ADV? how @DET? @PROPN|NOUN? @NOUN|PROPN ~work",
+        "~be nothing personal",
+        "~do not|n't always have time",
+        "~can not|n't comment on what",
+        "not @ADV? something i|we ~can comment on",
+        "~work|operate independently",
+        "we ~aim|endeavour|strive to ~reply|respond|answer|deal within",
+        "everybody|everyone 's claim|claims|case|cases|order|orders",
         # 2026.11-5 (round 6): 'after that it's down to SwiftDrop', 'rules is rules', 'that's not accurate', 'we did not receive any request from you'
         "~be down to @PROPN|them",
         "rules ~be rules",

@@ -76,6 +76,8 @@ EXTRA_TAGS: frozenset[str] = frozenset(
         "emoji",
         "filler",
         "benign_trigger",
+        "impatient",
+        "condescending",
     }
 )
 KNOWN_TAGS: frozenset[str] = frozenset(HARD_CASE_TAGS) | EXTRA_TAGS
