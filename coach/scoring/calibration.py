@@ -10,12 +10,14 @@ The rubric's non-negotiables are applied after the logistic layer:
   the failure to a courier or another team takes back "that isn't good enough");
 * calm tone: shouting, orders to emotions, sarcasm, defensiveness/blame, threats and
   insults cap the score below 0.5;
-* acknowledgment: naming their state ("That sounds really stressful"), a listening signal
-  about their issue, an apology for their specific impact, or a restatement of their
-  problem in a reply that does not turn it against them is acknowledgment on its own
-  (rubric §1), so it lifts the score to at least ACK_FLOOR unless the reply is sarcastic
-  or a stock line. Without it the fitted layer, which sees these mostly next
-  to other evidence, left a short reflective reply below the line;
+* acknowledgment: naming their state ("That sounds really stressful"), thanks for their
+  account of this issue, or an apology for their specific impact is acknowledgment on its
+  own (rubric §1), so it lifts the score to at least ACK_FLOOR unless the reply is
+  sarcastic or a stock line. Without it the
+  fitted layer, which sees these mostly next to other evidence, left a short reflective
+  reply below the line. (2026.11-5 also floored listening signals and restatements; with
+  the word layer of 2026.11-6 that floor cost 0.009 of leave-one-writer-out macro-F1, as
+  "I hear you, however ..." and "Your claim is being processed." were lifted with it);
 * validation: likewise a full-weight legitimising line, siding with them or apology for
   their specific impact, in a reply with no invalidation and nothing hostile, is
   validation on its own (rubric §2) and lifts the score to at least VAL_FLOOR. The
@@ -39,9 +41,10 @@ HOSTILE_CAP = 0.3
 ACK_FLOOR = 0.6
 VAL_FLOOR = 0.6
 VAL_EXPLICIT = ("val_legit", "val_side", "val_apology")
-# a restatement at this strength (features.ack_paraphrase) counts on its own
-PARAPHRASE_FULL = 0.8
-ACK_EXPLICIT = ("ack_state", "ack_listen", "ak_apology")
+# feature -> the value at which it is acknowledgment on its own; ack_listen is 2.0 only for
+# thanks for their account of this issue ("thanks for walking me through what happened
+# with the refund"), not for a bare "I hear you"
+ACK_EXPLICIT = {"ack_state": 1.0, "ak_apology": 1.0, "ack_listen": 2.0}
 ACK_BLOCKERS = ("tone_sarcasm", "ack_canned")
 HOSTILE_FEATURES = (
     "tone_shout",
@@ -98,14 +101,7 @@ def _explicit_ack(get) -> bool:
     for k in ACK_BLOCKERS:
         if get(k, 0.0) > 0:
             return False
-    for k in ACK_EXPLICIT:
-        if get(k, 0.0) >= 1.0:
-            return True
-    # a restatement counts on its own only in a reply that does not turn it against them
-    # (writers differ on blame or minimising that repeats their words)
-    if get("ack_paraphrase", 0.0) >= PARAPHRASE_FULL and get("inv", 0.0) <= 0:
-        return not _hostile(get)
-    return False
+    return any(get(k, 0.0) >= v for k, v in ACK_EXPLICIT.items())
 
 
 _COMPILED: dict[int, tuple[dict, tuple]] = {}

@@ -1161,8 +1161,8 @@ def _apology_hits(T: Toks, dep_matches, cust: CustomerInfo) -> list[Hit]:
                 if low[t] == "any" and dep[t] == "det":
                     conditional = True  # "for any inconvenience / issues": pasteable anywhere
                 if (
-                    lem[t] in EMOTION_LEMMAS
-                    and pos[t] == "ADJ"
+                    (lem[t] in EMOTION_LEMMAS or low[t] in EMOTION_LEMMAS)
+                    and pos[t] in {"ADJ", "VERB"}
                     and dep[t] in {"acomp", "oprd"}
                     and any(low[x] == "you" and dep[x] in SUBJECT_DEPS for x in kids[head[t]])
                 ):

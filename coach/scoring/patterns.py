@@ -208,7 +208,7 @@ BE = "~be"
 BLAME_FORMS = [
     # 2026.11-6: 'why didn't you just pop into the club?', 'as stated on our website'
     "why ~do not|n't you",
-    "as ~state|show|explain|set out on|in our|the website|site|terms|confirmation|email|app",
+    "as ~state|show|explain|specify on|in our|the website|site|terms|confirmation|email|app",
     # 2026.11-6: 'customers often enter the wrong address by mistake'
     "customers|people|callers @ADV? ~enter|put|type|give|select|choose|pick|tick the? wrong",
     "as ~state|stipulate|outline|mention|specify|explain|show|advertise at|during|when",
@@ -590,6 +590,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~be in the terms|policy|email",
     ],
     "INV_NONAPOLOGY": [
+        "sorry that? you ~feel like|that|as|nobody|noone|nothing|we|i|it|this",
         "sorry|apologise|apologize|regret that? you ~think|believe",
         "sorry|apologise|apologize|regret you ~feel|think|see|find that|this|it way|like",
         "sorry|apologise|apologize|regret that? you ~feel|think that way",
@@ -598,6 +599,9 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "sorry you ~think|feel so|that",
     ],
     "POLICY": [
+        # 2026.11-6: 'Sunday is the earliest I can offer', 'our conditions don't guarantee timings'
+        "the earliest|best|most|only i|we ~can offer|do",
+        "~do not|n't guarantee",
         # 2026.11-6: 'not eligible for compensation'
         "~be not|n't|never eligible|entitled",
         "ineligible",
@@ -634,6 +638,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "there ~be|'s nothing",
     ],
     "TONE_ORDER": [
+        # 2026.11-6: 'no need for the name calling'
+        "no need for the|that|all the? name|name-calling|names|language|swearing|insults",
         # 2026.11-6: 'don't call me thick', 'try to look on the bright side', 'you're worrying over nothing'
         "~do not|n't call me",
         "look on the bright side",
@@ -835,6 +841,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Passive-aggressive: impatience and condescension ("as I ALREADY said", "per my last message").
     "TONE_PASSIVE": [
+        # 2026.11-6: 'I'm sorry you feel nobody's telling you anything' (a fact turned into a feeling)
+        "sorry that? you ~feel like|that|as|nobody|noone|nothing|we|i|it|this",
         # 2026.11-6: 'it's really very simple' to someone who says they are confused (features._keep)
         "it|this|that ~be @ADV? @ADV? simple|easy|straightforward",
         "~be @ADV? not|n't @ADV? complicated|difficult|hard|tricky",
@@ -855,7 +863,9 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "as i ~be|'m sure you ~know|appreciate|understand|realise|realize",
         "~be not|n't for everyone|everybody",
         "you ~be|'re not special",
-        "~make a|such a @ADV? lot|big? of? fuss|drama|song",
+        "~make a lot of fuss|drama",
+        "~make such|so a? @ADJ? fuss|drama|scene",
+        "~make a @ADJ? fuss|drama|scene",
         "let 's|us not make this|it about",
         "go ahead ,? that|it ~be|'s your choice|call|decision|right",
         "at least you ~be|'re not",
@@ -993,13 +1003,18 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~be doing my best",
     ],
     "TONE_DEFENSIVE": [
+        # 2026.11-6: 'that's your bank', 'there's only one payment showing on our side'
+        "that|this|it ~be your bank|bank's",
+        "only one payment|charge|transaction|debit ~show|showing|on",
         # 2026.11-6: denials and hand-offs ('our system doesn't take payments twice', 'not something the
         # airline is at fault for', 'it is not our policy to', 'that's a question for them', 'I only see what
         # the system shows me', 'it must be there somewhere')
         "our|the system ~do not|n't|never ~take|charge|make|double|send|lose|duplicate",
         "not something @DET? @NOUN|PRON|PROPN ~be at fault",
         "it ~be not|n't our policy to",
-        "a question|matter for them|the @NOUN|@PROPN",
+        "a question|matter for them",
+        "a question|matter for the @NOUN|PROPN",
+        "a question|matter for @PROPN",
         "i only|just ~see what",
         "~must be there|somewhere|around",
         # 2026.11-6: quiet justification ('the slots are the same for every customer', 'that's just how
@@ -1008,13 +1023,13 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         # 'the loss adjuster works independently', 'we aim to reply within 5-7 working days')
         "~be the same for every|all|everyone|everybody",
         "work|cater around individual",
-        "~be @ADV? how @DET? @PROPN|NOUN? @NOUN|PROPN ~work",
+        "~be @ADV? how @DET? @PROPN|NOUN? 's? @NOUN|PROPN ~work",
         "~be nothing personal",
         "~do not|n't always have time",
         "~can not|n't comment on what",
         "not @ADV? something i|we ~can comment on",
         "~work|operate independently",
-        "we ~aim|endeavour|strive to ~reply|respond|answer|deal within",
+        "we ~aim|endeavour|strive to ~reply|respond|answer",
         "everybody|everyone 's claim|claims|case|cases|order|orders",
         # 2026.11-5 (round 6): 'after that it's down to SwiftDrop', 'rules is rules', 'that's not accurate', 'we did not receive any request from you'
         "~be down to @PROPN|them",
