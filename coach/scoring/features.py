@@ -906,6 +906,11 @@ def _keep(
             for t in head.subtree
         ):  # (a closing ", obviously." talks down even then)
             return False  # "obviously this has to be fixed before ...": on their side
+    hedge = T.low[h.start - 1 : h.start] == ("to",)
+    if h.label == "VAL_LEGIT" and low.startswith("be fair") and hedge:
+        return False  # "to be fair, it's only the corner": a hedge, not "that's fair"
+    if h.label == "VAL_LEGIT" and low == "me too" and not cust.emotional:
+        return False  # "I hope this time's different" - "Me too!": agreeing, nothing to legitimise
     if h.label == "TONE_PASSIVE" and T.low[h.end - 1] in _EASY and not _CONFUSED.search(cust.text):
         return False  # "it's simple: I'll refund you" - talking down only to someone confused
     if h.label == "TONE_DEFENSIVE" and T.lem[h.start] == "be" and h.start > 0:
@@ -1450,14 +1455,18 @@ def _modal_hits(T: Toks, cust: CustomerInfo | None = None) -> list[Hit]:
         if not neg and not neg_subj:
             # "you should have ordered earlier", "maybe she should have reordered": blame
             if (
-                subj is not None
-                and low[subj] in {"you", "u", "she", "he", "they"}
+                (
+                    (subj is not None and low[subj] in {"you", "u", "she", "he", "they"})
+                    or (subj is None and T.sstart[t])  # "should have checked before you went"
+                )
                 and lem[t] == "should"
                 and tag[verb] == "VBN"
                 and not passive
                 and lem[verb] not in {"receive", "get", "hear", "see", "be", "have", "arrive"}
                 and any(lem[c] == "have" and dep[c] == "aux" for c in vk)
-                and not (subj > 0 and low[subj - 1] in {"than", "everything", "all"})
+                and not (
+                    subj is not None and subj > 0 and low[subj - 1] in {"than", "everything", "all"}
+                )
             ):  # not "more than you should have needed"
                 out.append(Hit("INV_BLAME", start, end, "tells them what they should have done"))
             continue
@@ -2951,10 +2960,16 @@ def _conditional_threat(T: Toks, t: int) -> Hit | None:
     low, lem, dep, kids, head = T.low, T.lem, T.dep, T.kids, T.head
     cond = head[t]
     main = head[cond]
-    if dep[t] != "mark" or dep[cond] != "advcl" or main == cond:
+    if dep[t] != "mark" or dep[cond] not in {"advcl", "csubj"} or main == cond:
         return None
     if lem[cond] in _WISH_VERBS or not any(
-        low[k] in {"you", "u"} and dep[k] in SUBJECT_DEPS for k in kids[cond]
+        dep[k] in SUBJECT_DEPS
+        and (
+            low[k] in {"you", "u"}
+            # "if that carries on / if this continues": their behaviour
+            or (low[k] in {"that", "this", "it"} and lem[cond] in {"carry", "continue", "keep"})
+        )
+        for k in kids[cond]
     ):
         return None
     mk = kids[main]
@@ -2963,7 +2978,13 @@ def _conditional_threat(T: Toks, t: int) -> Hit | None:
         act = next((k for k in mk if dep[k] == "xcomp"), main)
     if lem[act] not in _CONSEQUENCE_VERBS:
         return None
-    if not any(low[k] in {"i", "we", "this", "it"} and dep[k] in SUBJECT_DEPS for k in mk):
+    if not any(low[k] in {"i", "we", "this", "it"} and dep[k] in SUBJECT_DEPS for k in mk) and not (
+        # "if that carries on I'll have to ...": without a comma the parser hangs "I" on "on"
+        any(
+            low[k] in {"i", "we"} and low[k + 1] in {"'ll", "will", "would", "'d", "shall"}
+            for k in range(t, main)
+        )
+    ):
         return None
     if not any(lem[k] in {"will", "would", "shall"} for k in mk) or any(
         dep[k] == "neg" for k in mk

@@ -206,6 +206,8 @@ BE = "~be"
 # stated at checkout", "you did use the data", "shame you didn't go for the oak", "you
 # turned it down".
 BLAME_FORMS = [
+    # 2026.11-6 (G): 'it's always wise to keep a buffer'
+    "~be always wise|sensible|advisable to",
     # 2026.11-6: 'why didn't you just pop into the club?', 'as stated on our website'
     "why ~do not|n't you",
     "as ~state|show|explain|specify on|in our|the website|site|terms|confirmation|email|app",
@@ -489,6 +491,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~apologise|apologize|apology if",
     ],
     "INV_MINIMISE": [
+        # 2026.11-6 (G): 'it's only the corner'
+        "~be only|just|merely the|a|one corner|edge|scratch|mark|chip|dent|scuff|bit",
         "~be only|just|merely|simply a|an|one? few|couple|little|small|tiny|minor|short|bit|slight",
         "~be only|just|merely|simply #",
         "~be just|only a|an minor|small|tiny|little|slight",
@@ -841,6 +845,14 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Passive-aggressive: impatience and condescension ("as I ALREADY said", "per my last message").
     "TONE_PASSIVE": [
+        # 2026.11-6 (G): 'I doubt that', 'I know, you've said', 'we're all tired', 'nothing is going to
+        # happen to him', 'everyone's flights have been affected'
+        "i doubt that|it",
+        "i know ,? you ~have|'ve @ADV? ~say|tell|mention",
+        "we ~be|'re all @ADJ",
+        "nothing ~be|'s going to happen",
+        "nobody|noone ~be|'s ending|going to end up",
+        "everyone|everybody 's flight|flights|parcel|parcels|bill|bills|appointment|appointments",
         # 2026.11-6: 'I'm sorry you feel nobody's telling you anything' (a fact turned into a feeling)
         "sorry that? you ~feel like|that|as|nobody|noone|nothing|we|i|it|this",
         # 2026.11-6: 'it's really very simple' to someone who says they are confused (features._keep)
@@ -1003,6 +1015,19 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~be doing my best",
     ],
     "TONE_DEFENSIVE": [
+        # 2026.11-6 (G): arguing back ('I'm just saying', 'I only meant', 'that's not what it's for',
+        # 'I'm not putting it on you', 'I'm not sure it was our mistake', 'nobody robbed you', 'the GPS
+        # record shows it was delivered', 'we don't always get told either')
+        "i ~be|'m just|only saying",
+        "i only|just meant",
+        "that ~be|'s not|n't what it|it's ~be for",
+        "that ~be|'s not|n't what i ~say|mean",
+        "i ~be|'m not|n't putting it|this|that on you",
+        "i ~be|'m not|n't sure it|that ~be our|my mistake|fault|error",
+        "nobody|noone ~rob|cheat|scam|con you",
+        "no one ~rob|cheat|scam|con you",
+        "record|records|gps|scan|scans|system ~show|say it|that|they ~be? ~deliver",
+        "get told either",
         # 2026.11-6: 'that's your bank', 'there's only one payment showing on our side'
         "that|this|it ~be your bank|bank's",
         "only one payment|charge|transaction|debit ~show|showing|on",
@@ -1242,6 +1267,9 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~learn to ~read",
     ],
     "TONE_THREAT": [
+        # 2026.11-6 (G): consequences said back to a refusal
+        "collections|debt agency|agencies|collectors",
+        "~affect your credit score|rating|file",
         # 2026.11-5 (round 5): 'your account would be suspended', 'passed to a debt collection agency'
         "account ~will|would|'ll|'d ~be suspended|closed|frozen|blocked",
         "to a debt",
