@@ -906,6 +906,20 @@ def _keep(
             for t in head.subtree
         ):  # (a closing ", obviously." talks down even then)
             return False  # "obviously this has to be fixed before ...": on their side
+    if (
+        h.label in {"INV_CORRECT", "TONE_ORDER"}
+        and T.low[h.end - 1] == "take"
+        and T.low[h.end : h.end + 2] in {("my", "word"), ("our", "word")}
+    ):
+        return False  # "you've no reason to take my word for it": on their side
+    if (
+        h.label == "TONE_DEFENSIVE"
+        and T.lem[h.end - 1] == "manage"
+        and T.low[h.end : h.end + 1] in {("it",), ("that",), ("to",)}
+    ):
+        return False  # "basic courtesy and we didn't manage it": owning the failure
+    if h.label == "TONE_SARCASM" and low == "welcome to" and T.pos[h.end : h.end + 1] == ("PROPN",):
+        return False  # "Welcome to FibreLine support": a greeting
     hedge = T.low[h.start - 1 : h.start] == ("to",)
     if h.label == "VAL_LEGIT" and low.startswith("be fair") and hedge:
         return False  # "to be fair, it's only the corner": a hedge, not "that's fair"

@@ -206,6 +206,10 @@ BE = "~be"
 # stated at checkout", "you did use the data", "shame you didn't go for the oak", "you
 # turned it down".
 BLAME_FORMS = [
+    # 2026.11-6 (H): 'were you perhaps in the garden?', 'which is why customers need to be home'
+    "were you perhaps|maybe|possibly",
+    "customers|someone|somebody|people ~need to be home|in|available|there|present",
+    "you ~need to be home|available|present",
     # 2026.11-6 (G): 'it's always wise to keep a buffer'
     "~be always wise|sensible|advisable to",
     # 2026.11-6: 'why didn't you just pop into the club?', 'as stated on our website'
@@ -642,6 +646,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "there ~be|'s nothing",
     ],
     "TONE_ORDER": [
+        # 2026.11-6 (H): 'please try to be patient'
+        "try to|and be patient|calm|positive",
         # 2026.11-6: 'no need for the name calling'
         "no need for the|that|all the? name|name-calling|names|language|swearing|insults",
         # 2026.11-6: 'don't call me thick', 'try to look on the bright side', 'you're worrying over nothing'
@@ -741,6 +747,9 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Mocking: voids any empathy in the reply ("like the other 50 people today").
     "TONE_SARCASM": [
+        # 2026.11-6 (H): 'that makes my job easier', 'says the bloke who can't read his own bill'
+        "~make my job easier",
+        "says the @NOUN|PROPN who|that",
         # 2026.11-6: rhetorical tags and questions in the first person ('I'm calling you now, aren't I?',
         # 'we can't exactly move the funeral, can we', 'Do I control the weather?')
         ", ~be|do|can|will|have|could|would not|n't? i|we ?|.",
@@ -1015,6 +1024,9 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~be doing my best",
     ],
     "TONE_DEFENSIVE": [
+        # 2026.11-6 (H): excuses by workload ('our email team is very busy', 'swamped')
+        "~be|been @ADV? very|really|extremely|incredibly|so|absolutely busy|swamped|inundated|stretched",
+        "~be|been swamped|inundated",
         # 2026.11-6 (G): arguing back ('I'm just saying', 'I only meant', 'that's not what it's for',
         # 'I'm not putting it on you', 'I'm not sure it was our mistake', 'nobody robbed you', 'the GPS
         # record shows it was delivered', 'we don't always get told either')
@@ -1267,6 +1279,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~learn to ~read",
     ],
     "TONE_THREAT": [
+        # 2026.11-6 (H): 'Go ahead, but a chargeback will freeze your account'
+        "go ahead ,? but",
         # 2026.11-6 (G): consequences said back to a refusal
         "collections|debt agency|agencies|collectors",
         "~affect your credit score|rating|file",
