@@ -47,7 +47,7 @@ def decide(customer: str, reply: str, history=None) -> dict[str, int]:
     [
         (CRACKED, "so the replacement arrived cracked as well"),
         (CHARGED, "I can see you were charged twice for March"),
-        (LATE, "I can hear how frustrated you are"),
+        (CHARGED, "I can hear how frustrated you are"),
         (REFUND, "thanks for walking me through what happened with the refund"),
         (CHARGED, "I understand your card was charged twice, but that's not my department"),
     ],
@@ -956,6 +956,7 @@ def test_the_word_layer_reads_the_replys_lemmas_and_ignores_unknown_words():
     assert probabilities(feats, grams={"zzqx", "zzqx qqzz"}) == plain
     assert probabilities(feats, grams=grams[0])["validation"] != plain["validation"]
 
+
 def test_tips_do_not_name_courtesy_or_escalation_as_the_problem():
     """'Thanks.' or a threat to go to the ombudsman is not what went wrong for them."""
     for customer in (
@@ -977,3 +978,19 @@ def test_evidence_says_where_a_word_of_their_story_came_from():
     )
     whys = [e.why for e in s.evidence["acknowledgment"]]
     assert any("from their situation" in w for w in whys), whys
+
+
+def test_a_stock_line_naming_a_feeling_they_have_not_shown_does_not_acknowledge():
+    """Every writer of the labelled data marks "I understand your frustration" to a customer
+    who said they are worried as not heard; the evidence says why. A feeling they did show,
+    or a general word such as "upset", still counts."""
+    worried = "I'm ever so worried. He has epilepsy and there's only two days of tablets left."
+    s = score(worried, "I understand your frustration, madam.")
+    assert s.acknowledgment < 0.5
+    assert any("not shown" in sp.why for sp in s.evidence["acknowledgment"])
+    assert score(worried, "I can hear how worried you are, madam.").acknowledgment >= 0.5
+    assert score(worried, "I can hear how upset you are, madam.").acknowledgment >= 0.5
+    assert (
+        score(CHARGED + " I'm so frustrated.", "I understand your frustration.").acknowledgment
+        >= 0.5
+    )

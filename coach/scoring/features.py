@@ -29,7 +29,13 @@ from spacy.tokens import Doc
 
 from . import toks, tone
 from .customer import GENERIC_STEMS, KEEP_STOP, PROCEDURE_STEMS, CustomerInfo, stem, word_keys
-from .lexicon import EMOTION_LEMMAS, GENERIC_LEMMAS, PROCEDURE_LEMMAS, WEAK_EMOTION_LEMMAS
+from .lexicon import (
+    EMOTION_FAMILIES,
+    EMOTION_LEMMAS,
+    GENERIC_LEMMAS,
+    PROCEDURE_LEMMAS,
+    WEAK_EMOTION_LEMMAS,
+)
 from .normalize import Normalised
 from .patterns import (
     ACTION_VERBS,
@@ -375,6 +381,9 @@ def analyse(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Analysis:
 
     # contextual filters on token hits
     hits = [h for h in hits if _keep(doc, h, sents, sent_ix, T, cust)]
+    wrong = _wrong_feelings(T, hits, cust)
+    if wrong:
+        hits = [h for h in hits if h not in wrong]
     canned = [h for h in hits if h.label == "ACK_CANNED"]
     hits = [
         h
@@ -456,7 +465,9 @@ def analyse(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Analysis:
     for h in hits:
         if h.label in {"ACK_IDIOM", "VAL_LEGIT", "VAL_SIDE"}:
             ignore.update(range(h.start, h.end))
-    removed: list[Hit] = []
+    removed: list[Hit] = [
+        Hit(h.label, h.start, h.end, "names a feeling they have not shown", 0.0) for h in wrong
+    ]
     kept: list[Hit] = []
     for h in hits:
         if h.raw or h.label not in _NEG_CHECKED:
@@ -605,6 +616,31 @@ def analyse(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Analysis:
         toks=T,
         grams=lemma_grams(T),
     )
+
+
+_WORD_RE = re.compile(r"[a-z]+")
+
+
+def _families(words) -> set[str]:
+    return {name for name, fam in EMOTION_FAMILIES.items() if not fam.isdisjoint(words)}
+
+
+def _wrong_feelings(T: Toks, hits: list[Hit], cust: CustomerInfo) -> list[Hit]:
+    """Named feelings of a family the customer has not shown, when they have shown another:
+    "I understand your frustration" to someone who said "I'm just worried about the money"
+    shows their feeling did not get through (every writer of the data labels it so)."""
+    states = [h for h in hits if h.label == "ACK_STATE"]
+    if not states or not cust.text:
+        return []
+    theirs = _families(_WORD_RE.findall(cust.text.lower()))
+    if not theirs:
+        return []
+    out = []
+    for h in states:
+        named = _families({*T.low[h.start : h.end], *T.lem[h.start : h.end]})
+        if named and named.isdisjoint(theirs):
+            out.append(h)
+    return out
 
 
 def _generic_phrase(T: Toks, x: int) -> bool:

@@ -28,6 +28,30 @@ frightened dreadful unsettled insulted ignored abandoned stranded heartbreak tra
 """.split()
 )
 
+# Families of feelings, for telling a named feeling the customer has not shown ("I understand
+# your frustration" to someone who said they are frightened) from one they have. Words in no
+# family ("upset", "awful", "hassle") fit any feeling. Inflected forms are listed because the
+# customer's message is matched word by word, without a parse.
+EMOTION_FAMILIES: dict[str, frozenset[str]] = {
+    name: frozenset(words.split())
+    for name, words in {
+        "anger": """frustrated frustrating frustration frustrate annoyed annoying annoyance annoy
+            angry anger furious fury livid irritated irritating irritation infuriating infuriate
+            infuriated maddening mad fuming outraged outrage exasperated exasperating
+            exasperation aggravating aggravation agitated seething raging""",
+        "fear": """worried worrying worry worries anxious anxiety stressed stressful stress
+            scary scared frightening frightened fear afraid alarming alarmed nervous panic
+            panicked panicking terrified terrifying petrified unsettling unsettled distress
+            distressed distressing frantic""",
+        "sadness": """sad sadness heartbroken heartbreaking heartbreak grief grieving
+            devastated devastating distraught miserable unhappy distress distressed distressing
+            crying""",
+        "disappointment": """disappointed disappointing disappointment disappoint letdown gutted
+            disheartening discouraging""",
+        "exhaustion": """exhausting exhausted exhaust draining drained tiring tired weary""",
+    }.items()
+}
+
 # Emotion words that also occur in neutral procedure ("any concerns?", "sorry to bother you").
 WEAK_EMOTION_LEMMAS = frozenset(
     {
