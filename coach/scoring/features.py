@@ -619,6 +619,15 @@ def analyse(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Analysis:
 
 
 _WORD_RE = re.compile(r"[a-z]+")
+_US = frozenset({"we", "our", "us", "we're", "company", "process", "system"})
+
+
+def _self_mocking(T: Toks, h: Hit) -> bool:
+    """ "lol no we're not that organised", "lol our process is a nightmare": the laugh is at
+    the company (the next few words are about us, none about them)."""
+    nxt = [k for k in range(h.end, min(T.n, h.end + 5)) if not T.punct[k]]
+    words = {T.low[k] for k in nxt}
+    return not words.isdisjoint(_US) and words.isdisjoint({"you", "your", "u", "ur"})
 
 
 def _families(words) -> set[str]:
@@ -751,8 +760,10 @@ def _keep(
         # "ugh, that's so disappointing": commiseration about their situation, not at them
         nxt = [t for t in doc[h.end : h.end + 6] if not t.is_punct]
         if any(t.lemma_ in {"sorry", "apologise", "apologize"} for t in nxt) or (
-            len(nxt) >= 2 and nxt[0].lower_ in {"that", "this", "it"} and nxt[1].lemma_ == "be"
-        ):
+            len(nxt) >= 2
+            and nxt[0].lower_ in {"that", "this", "it"}
+            and nxt[1].lemma_ in {"be", "sound", "look", "seem"}
+        ):  # "ugh that sounds exhausting"
             return False
         sent = sents[sent_ix[h.start]]
         if any(T.low[k] in COMMISERATE_ADJ for k in range(h.end, sent.end)):
@@ -956,6 +967,18 @@ def _keep(
         return False  # "basic courtesy and we didn't manage it": owning the failure
     if h.label == "TONE_SARCASM" and low == "welcome to" and T.pos[h.end : h.end + 1] == ("PROPN",):
         return False  # "Welcome to FibreLine support": a greeting
+    if (
+        h.label == "TONE_PASSIVE"
+        and low.startswith("again")
+        and T.low[h.start - 1 : h.start] == ("and",)
+    ):
+        return False  # "ringing again and again, that's not right"
+    if (
+        h.label in {"TONE_SARCASM", "TONE_PASSIVE"}
+        and low in {"lol", "lmao"}
+        and _self_mocking(T, h)
+    ):
+        return False  # "lol no we're not that organised": laughing at the company
     hedge = T.low[h.start - 1 : h.start] == ("to",)
     if h.label == "VAL_LEGIT" and low.startswith("be fair") and hedge:
         return False  # "to be fair, it's only the corner": a hedge, not "that's fair"
@@ -3016,8 +3039,8 @@ def _conditional_threat(T: Toks, t: int) -> Hit | None:
         dep[k] in SUBJECT_DEPS
         and (
             low[k] in {"you", "u"}
-            # "if that carries on / if this continues": their behaviour
-            or (low[k] in {"that", "this", "it"} and lem[cond] in {"carry", "continue", "keep"})
+            # "if that / the remarks carry on": their behaviour
+            or lem[cond] in {"carry", "continue", "keep"}
         )
         for k in kids[cond]
     ):
@@ -3036,7 +3059,7 @@ def _conditional_threat(T: Toks, t: int) -> Hit | None:
         )
     ):
         return None
-    if not any(lem[k] in {"will", "would", "shall"} for k in mk) or any(
+    if not any(lem[k] in {"will", "would", "shall", "may", "might"} for k in mk) or any(
         dep[k] == "neg" for k in mk
     ):
         return None
@@ -3169,11 +3192,14 @@ def _round5_hits(T: Toks, questions: set[int]) -> list[Hit]:
                 if lem[v] in COGNITION_VERBS:
                     break
             vk = kids[v]
+            w = head[t]  # the clause "why" opens: puzzlement at the company is on their side
+            blamed = {low[k] for k in kids[w] if dep[k] in SUBJECT_DEPS}
             if (
                 lem[v] in COGNITION_VERBS
                 and any(low[k] == "i" and dep[k] == "nsubj" for k in vk)
                 and any(dep[k] == "neg" for k in vk)
-            ):
+                and blamed.isdisjoint({"nobody", "noone", "we", "they", "anyone", "no"})
+            ):  # not "I don't understand why nobody's told you"
                 s0 = min([k for k in vk if dep[k] == "nsubj"] + [v])
                 out.append(
                     Hit(

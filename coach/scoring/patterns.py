@@ -206,6 +206,8 @@ BE = "~be"
 # stated at checkout", "you did use the data", "shame you didn't go for the oak", "you
 # turned it down".
 BLAME_FORMS = [
+    # 2026.11-6 (J): 'someone has to be in'
+    "someone|somebody ~have to be in|home|there|available",
     # 2026.11-6 (H): 'were you perhaps in the garden?', 'which is why customers need to be home'
     "were you perhaps|maybe|possibly",
     "customers|someone|somebody|people ~need to be home|in|available|there|present",
@@ -530,6 +532,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "plenty of time",
     ],
     "INV_CORRECT": [
+        "not worth getting|being|feeling {EMO}|worked|stressed|upset",
         "no point ~get|be|feel so|that|all? {EMO}",
         "~get|be worked up ~will|do|be not|n't",
         "let ~us not ~get|be {EMO}|hysterical|emotional|dramatic|carried|upset",
@@ -646,6 +649,12 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "there ~be|'s nothing",
     ],
     "TONE_ORDER": [
+        # 2026.11-6 (J): 'pack it in', 'there's no call for threats', 'let's keep our voices down',
+        # 'it's not worth getting stressed over'
+        "pack|knock|cut it in|off|out",
+        "no call for",
+        "keep our|your voice|voices down",
+        "not worth getting|being|feeling {EMO}|worked|stressed|upset",
         # 2026.11-6 (H): 'please try to be patient'
         "try to|and be patient|calm|positive",
         # 2026.11-6: 'no need for the name calling'
@@ -854,6 +863,12 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Passive-aggressive: impatience and condescension ("as I ALREADY said", "per my last message").
     "TONE_PASSIVE": [
+        # 2026.11-6 (J): 'I've checked three times already', 'I've just told you', 'alright, alright',
+        # 'give me a chance'
+        "i ~have|'ve ~check|look|try|search|do {NUMW}|# times",
+        "i ~have|'ve just ~tell|say|explain",
+        "alright|all right ,? alright|all right",
+        "give me a chance",
         # 2026.11-6 (G): 'I doubt that', 'I know, you've said', 'we're all tired', 'nothing is going to
         # happen to him', 'everyone's flights have been affected'
         "i doubt that|it",
@@ -1024,6 +1039,11 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~be doing my best",
     ],
     "TONE_DEFENSIVE": [
+        # 2026.11-6 (J): 'we don't actually charge twice', 'we've been slammed all morning', 'the engineer
+        # did attempt to call'
+        "~do not|n't @ADV? charge|take @DET? @NOUN? twice",
+        "~be|been slammed|rammed|snowed",
+        "did attempt|try to ~call|contact|ring|deliver|reach",
         # 2026.11-6 (H): excuses by workload ('our email team is very busy', 'swamped')
         "~be|been @ADV? very|really|extremely|incredibly|so|absolutely busy|swamped|inundated|stretched",
         "~be|been swamped|inundated",
@@ -1093,7 +1113,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "~be a separate department|team|company|business",
         "we ~be a reputable|legitimate|trusted|respected",
         "i ~would|'d not|n't call it",
-        "not|n't ' ? sitting on",
+        "not|n't sitting on",
         "quality checked|controlled|tested|inspected before",
         # 2026.11-5 (round 2): 'I don't work in the warehouse', 'no record of you requesting', 'that's between you and them'
         "i ~do not|n't work in|for|on",
