@@ -994,3 +994,18 @@ def test_a_stock_line_naming_a_feeling_they_have_not_shown_does_not_acknowledge(
         score(CHARGED + " I'm so frustrated.", "I understand your frustration.").acknowledgment
         >= 0.5
     )
+
+
+def test_no_pattern_has_an_operator_split_from_its_token():
+    """In the pattern notation "x?" is an optional x, while "x ?" is x followed by a literal
+    question mark; ". ?" and ", ?" were written for ".?" / ",?" and silently never matched."""
+    from coach.scoring.patterns import TOKEN_PATTERNS
+
+    def split_operator(p: str) -> bool:
+        toks = p.split()
+        return any(
+            a in {".", ",", "'"} and b in "?*+" for a, b in zip(toks, toks[1:], strict=False)
+        )
+
+    bad = [p for pats in TOKEN_PATTERNS.values() for p in pats if split_operator(p)]
+    assert not bad, bad
