@@ -14,6 +14,16 @@ LIKE_NUM, any token) and the operators `? * +`, so they are compiled here into a
 * the handful of patterns with `*` / `+` are tried only when every value their fixed
   tokens need occurs in the reply, by a small recursive search.
 
+Matching walks the trie from every token. Two things keep that walk cheap (it runs at
+every token of every reply, and most walks end after a lookup or two):
+
+* the first step (the root's edges) depends only on the token's row, so its outcome is
+  kept per distinct row, like spaCy's own per-word tables: one dict lookup per token in
+  place of one per root attribute plus the root's other tests;
+* the walk carries the pending edges themselves, (slot, dict) pairs and (tests, child)
+  pairs, not the nodes reached, so a step is one loop over lookups; a leaf has no edges
+  and simply ends the walk.
+
 `FastMatcher(doc)` returns the same (label, start, end) matches as spaCy's
 `Matcher(doc)` with `greedy=None` (all matches); tests/test_scorer.py checks the two
 agree on the dev replies.
@@ -27,6 +37,7 @@ from spacy.tokens import Doc
 
 # token attributes, by slot in the per-token tuple built in `rows`
 _SLOT = {"LOWER": 0, "LEMMA": 1, "POS": 2, "ORTH": 3, "LIKE_NUM": 4}
+_FIRST_MAX = 200_000  # rows kept in a matcher's first-step table before it is emptied
 
 
 def _compile_tok(spec: dict) -> tuple[tuple, str | None]:
@@ -50,21 +61,24 @@ def _compile_tok(spec: dict) -> tuple[tuple, str | None]:
 
 
 class _Node:
-    __slots__ = ("keyed", "other", "labels", "by_test", "leaf")
+    """A trie node: its outgoing edges and the labels of the patterns that end here.
+
+    A leaf has neither `keyed` nor `other` edges; the matcher needs no separate flag.
+    """
+
+    __slots__ = ("keyed", "other", "labels", "by_test")
 
     def __init__(self) -> None:
         self.keyed: list[tuple[int, dict]] = []  # (slot, value -> children)
         self.other: list[tuple[tuple, _Node]] = []  # (tests, child)
         self.labels: list[str] = []  # patterns that end here
         self.by_test: dict[tuple, _Node] = {}  # build time: tests -> child
-        self.leaf = True
 
     def child(self, tests: tuple) -> _Node:
         node = self.by_test.get(tests)
         if node is not None:
             return node
         node = self.by_test[tests] = _Node()
-        self.leaf = False
         if len(tests) == 1 and not tests[0][2]:
             slot, vals, _ = tests[0]
             d = next((kd for ks, kd in self.keyed if ks == slot), None)
@@ -84,11 +98,14 @@ class FastMatcher:
         # patterns with "*" / "+": (label, compiled tokens, values their fixed tokens need)
         self._star: list[tuple[str, tuple, tuple]] = []
         self._count = 0
+        # row -> outcome of the root's edges for a token with that row (see _first_step)
+        self._first: dict[tuple, tuple[tuple[str, ...], tuple, tuple]] = {}
 
     def __len__(self) -> int:
         return self._count
 
     def add(self, label: str, patterns: list[list[dict]]) -> None:
+        self._first.clear()  # the root's edges change
         for pat in patterns:
             toks = tuple(_compile_tok(t) for t in pat)
             self._count += 1
@@ -126,59 +143,81 @@ class FastMatcher:
         if rows is None:
             rows = self.rows(doc)
         n = len(rows)
-        root = self._root
         found: set[tuple[str, int, int]] = set()
         add = found.add
-        root_keyed = root.keyed
-        root_other = root.other
+        first = self._first
         for i in range(n):
             row = rows[i]
-            nxt: list[_Node] = []
-            for slot, d in root_keyed:  # the patterns that can start here
-                kids = d.get(row[slot])
-                if kids is not None:
-                    nxt.extend(kids)
-            for tests, kid in root_other:
-                for slot, vals, neg in tests:
-                    if (row[slot] in vals) == neg:
-                        break
-                else:
-                    nxt.append(kid)
+            step = first.get(row)
+            if step is None:
+                step = self._first_step(row)
+            labels, keyed, other = step
+            for label in labels:
+                add((label, i, i + 1))
+            # keyed / other: the edges still open after tokens i .. j-1
             j = i + 1
-            while nxt:
-                frontier = []
-                for node in nxt:
-                    if node.labels:
-                        for label in node.labels:
-                            add((label, i, j))
-                    if not node.leaf:
-                        frontier.append(node)
-                if not frontier or j >= n:
-                    break
+            while (keyed or other) and j < n:
                 row = rows[j]
                 j += 1
-                nxt = []
-                for node in frontier:
-                    for slot, d in node.keyed:
-                        kids = d.get(row[slot])
-                        if kids is not None:
-                            nxt.extend(kids)
-                    for tests, kid in node.other:
-                        for slot, vals, neg in tests:
-                            if (row[slot] in vals) == neg:
-                                break
-                        else:
-                            nxt.append(kid)
+                nk: list[tuple[int, dict]] = []
+                no: list[tuple[tuple, _Node]] | tuple = ()  # other edges are rare past the root
+                for slot, d in keyed:
+                    kids = d.get(row[slot])
+                    if kids is not None:
+                        for kid in kids:
+                            if kid.labels:
+                                for label in kid.labels:
+                                    add((label, i, j))
+                            nk += kid.keyed
+                            if kid.other:
+                                no = [*no, *kid.other]
+                for tests, kid in other:
+                    if _ok(tests, row):
+                        if kid.labels:
+                            for label in kid.labels:
+                                add((label, i, j))
+                        nk += kid.keyed
+                        if kid.other:
+                            no = [*no, *kid.other]
+                keyed = nk
+                other = no
         if self._star:
-            self._match_star(rows, n, found, dict(present) if present else {})
+            self._match_star(rows, n, found, present)
+        if not found:
+            return []
         return sorted(found, key=lambda m: (m[1], m[2], m[0]))
 
-    def _match_star(self, rows: list[tuple], n: int, found: set, present: dict) -> None:
+    def _first_step(self, row: tuple) -> tuple[tuple[str, ...], tuple, tuple]:
+        """The root's edges for a token with this row: (labels of the one-token patterns
+        it matches, keyed edges and other edges of the nodes it reaches), kept per row."""
+        root = self._root
+        kids: list[_Node] = []
+        for slot, d in root.keyed:
+            kids += d.get(row[slot], ())
+        for tests, kid in root.other:
+            if _ok(tests, row):
+                kids.append(kid)
+        step = (
+            tuple(label for k in kids for label in k.labels),
+            tuple(e for k in kids for e in k.keyed),
+            tuple(e for k in kids for e in k.other),
+        )
+        if len(self._first) >= _FIRST_MAX:  # pragma: no cover - a very long-running process
+            self._first.clear()
+        self._first[row] = step
+        return step
+
+    def _match_star(
+        self, rows: list[tuple], n: int, found: set, present: dict[int, set] | None
+    ) -> None:
+        sets: dict[int, set] = {}  # value sets of slots `present` does not give
         for label, toks, required in self._star:
             for slot, vals in required:
-                have = present.get(slot)
+                have = present.get(slot) if present else None
                 if have is None:
-                    have = present[slot] = {r[slot] for r in rows}
+                    have = sets.get(slot)
+                    if have is None:
+                        have = sets[slot] = {r[slot] for r in rows}
                 if have.isdisjoint(vals):
                     break
             else:

@@ -7,12 +7,20 @@ rules that ask `t.head.dep_` or loop over `t.children` pay for that again and ag
 Python lists indexed by token position; the children of every token are derived from
 the heads. Values are exactly what the `Token` attributes return (tests/test_scorer.py
 checks them on the dev replies).
+
+Most of what a token contributes depends only on its *type*: its word form, lemma, POS,
+tag and dependency label (its text, lower case, lexical flags, the four label strings
+and the matcher's row). The five hashes of a token, as one 40-byte key cut from the
+array by numpy, look that up in a per-process table, so a token of a type seen before
+costs one dict lookup and no Python ints are made for its hashes; only the head, the
+character offset and the sentence-start flag are converted per token.
 """
 
 from __future__ import annotations
 
-from itertools import accumulate
+from operator import add
 
+import numpy as np
 from spacy.attrs import (
     DEP,
     HEAD,
@@ -25,54 +33,65 @@ from spacy.attrs import (
 )
 from spacy.tokens import Doc
 
-# Per-token attributes; the lexical ones (text, lower case, punct / space / stop / number
-# flags) depend only on the word form and are read from a per-process table keyed by ORTH.
+# The first _NKEY attributes are the token's type (hashes); the others its place.
 _ATTRS = [ORTH, LEMMA, POS, TAG, DEP, HEAD, IDX, SENT_START]
-_STR: dict[int, str] = {}  # hash -> string, shared by all docs of the process
-_LEX: dict[int, tuple] = {}  # orth hash -> (text, lower, is_punct, is_space, is_stop, like_num)
+_NKEY = 5
+_KEY = np.dtype((np.void, 8 * _NKEY))  # a token's type hashes as one bytes object
+# HEAD (an offset from the token) and SENT_START (1, -1 or 0) are signed numbers stored
+# as uint64: read as int64 they come out as small Python ints.
+_SIGNED = np.dtype(np.int64)
+# type key -> (text, lower, lemma, pos, tag, dep, is_punct, is_space, is_stop, like_num,
+# row); row is the matcher's (lower, lemma, pos, text, like_num), shared by the tokens.
+_TYPES: dict[bytes, tuple] = {}
+_STR: dict[int, str] = {}  # hash -> string, to make new types without the string store
 _CACHE_MAX = 200_000
-_WRAP = 1 << 63
-_MOD = 1 << 64
+_TYPES_MAX = 100_000  # an entry is a few hundred bytes; dev's ~60k tokens have ~7k types
 
 
-def _strings(col: list[int], strings) -> list[str]:
-    get = _STR.__getitem__
-    try:
-        return list(map(get, col))
-    except KeyError:
+def _string(h: int, strings) -> str:
+    s = _STR.get(h)
+    if s is None:
         if len(_STR) > _CACHE_MAX:  # pragma: no cover - a very long-running process
             _STR.clear()
-        for h in col:
-            if h not in _STR:
-                _STR[h] = strings[h]
-        return list(map(get, col))
+        s = _STR[h] = strings[h]
+    return s
 
 
-def _lexemes(col: list[int], vocab) -> list[tuple]:
-    get = _LEX.__getitem__
+def _types(keys: list[bytes], arr: np.ndarray, vocab) -> list[tuple]:
+    """The type entries of the tokens (`keys`; `arr` the doc's array), adding new types."""
+    get = _TYPES.__getitem__
     try:
-        return list(map(get, col))
+        return list(map(get, keys))
     except KeyError:
-        if len(_LEX) > _CACHE_MAX:  # pragma: no cover - a very long-running process
-            _LEX.clear()
-        for h in col:
-            if h not in _LEX:
-                lex = vocab[h]
-                _LEX[h] = (
-                    lex.orth_,
-                    lex.lower_,
+        if len(_TYPES) > _TYPES_MAX:  # pragma: no cover - a very long-running process
+            _TYPES.clear()
+        strings = vocab.strings
+        for k, key in enumerate(keys):
+            if key not in _TYPES:
+                orth, lemma, pos, tag, dep = arr[k, :_NKEY].tolist()
+                lex = vocab[orth]
+                text, low, num = lex.orth_, lex.lower_, lex.like_num
+                lem, pos_ = _string(lemma, strings), _string(pos, strings)
+                _TYPES[key] = (
+                    text,
+                    low,
+                    lem,
+                    pos_,
+                    _string(tag, strings),
+                    _string(dep, strings),
                     lex.is_punct,
                     lex.is_space,
                     lex.is_stop,
-                    lex.like_num,
+                    num,
+                    (low, lem, pos_, text, num),
                 )
-        return list(map(get, col))
+        return list(map(get, keys))
 
 
 def clear_caches() -> None:
-    """Forget the string and lexeme tables (benchmarks measure cold work)."""
+    """Forget the token-type and string tables (benchmarks measure cold work)."""
+    _TYPES.clear()
     _STR.clear()
-    _LEX.clear()
 
 
 class Sent:
@@ -108,6 +127,7 @@ class Toks:
         "sents",
         "sent_ix",
         "sstart",
+        "_ss",
         "_text",
         "_ledge",
         "_redge",
@@ -116,46 +136,68 @@ class Toks:
     def __init__(self, doc: Doc, text: str | None = None) -> None:
         """`text`, if given, must be the text the doc was made from (== doc.text)."""
         self.doc = doc
+        self._text = text
+        self._ledge: dict[int, int] = {}
+        self._redge: dict[int, int] = {}
         n = self.n = len(doc)
-        if n:
-            cols = doc.to_array(_ATTRS).T.tolist()
-            lex = _lexemes(cols[0], doc.vocab)
-            self.text, self.low, self.punct, self.space, self.stop, self.num = zip(
-                *lex, strict=True
-            )
-        else:
-            cols = [[] for _ in _ATTRS]
-            self.text = self.low = self.punct = self.space = self.stop = self.num = ()
-        # lemma, POS, tag and dependency strings in one pass over the four columns
-        flat = _strings(cols[1] + cols[2] + cols[3] + cols[4], doc.vocab.strings)
-        self.lem, self.pos, self.tag, self.dep = (flat[k * n : (k + 1) * n] for k in range(4))
-        # HEAD is stored as an offset from the token (unsigned in the array)
-        head = [j + (h - _MOD if h >= _WRAP else h) for j, h in enumerate(cols[5])]
-        self.head = head
-        self.idx = cols[6]
-        ss = cols[7]
-        self.sstart = [x == 1 for x in ss]  # Token.is_sent_start (-1 wraps, 0 is None)
+        if not n:
+            self._empty()
+            return
+        arr = doc.to_array(_ATTRS)
+        keys = arr[:, :_NKEY].copy(order="C").view(_KEY).ravel().tolist()
+        (
+            self.text,
+            self.low,
+            lem,
+            pos,
+            tag,
+            dep,
+            self.punct,
+            self.space,
+            self.stop,
+            self.num,
+            rows,
+        ) = zip(*_types(keys, arr, doc.vocab), strict=True)
+        self.lem, self.pos, self.tag, self.dep = list(lem), list(pos), list(tag), list(dep)
+        self.rows = list(rows)  # the rows the token matcher reads
+        offset, self.idx, ss = arr[:, _NKEY:].view(_SIGNED).T.tolist()
+        head = self.head = list(map(add, range(n), offset))
         kids: list[list[int]] = [[] for _ in range(n)]
         for j, h in enumerate(head):
             if h != j:
                 kids[h].append(j)  # ascending, as Token.children yields them
         self.kids = kids
-        # the rows the token matcher reads: (lower, lemma, pos, text, like_num)
-        self.rows = list(zip(self.low, self.lem, self.pos, self.text, self.num, strict=True))
+        self._ss = ss  # `sstart` is made from it on first use (a third of replies read it)
         # sentences as doc.sents gives them: a new one at every later token with sent_start
-        bounds = [i for i, x in enumerate(ss) if x == 1 and i]
-        if bounds:
-            starts = [False] * n
-            for i in bounds:
-                starts[i] = True
-            self.sent_ix = list(accumulate(starts))
-        else:
+        # (count / index scan in C; a reply has a few sentences)
+        later = ss.count(1) - (ss[0] == 1)
+        if not later:
             self.sent_ix = [0] * n
-        bounds = [0, *bounds, n]
-        self.sents = [Sent(bounds[k], bounds[k + 1]) for k in range(len(bounds) - 1)] if n else []
-        self._text = text
-        self._ledge: dict[int, int] = {}
-        self._redge: dict[int, int] = {}
+            self.sents = [Sent(0, n)]
+            return
+        bounds = [0]
+        for _ in range(later):
+            bounds.append(ss.index(1, bounds[-1] + 1))
+        bounds.append(n)
+        sent_ix: list[int] = []
+        for k in range(len(bounds) - 1):
+            sent_ix += [k] * (bounds[k + 1] - bounds[k])
+        self.sent_ix = sent_ix
+        self.sents = [Sent(bounds[k], bounds[k + 1]) for k in range(len(bounds) - 1)]
+
+    def _empty(self) -> None:
+        """The tables of a doc without tokens."""
+        self.text = self.low = self.punct = self.space = self.stop = self.num = ()
+        self.lem, self.pos, self.tag, self.dep = [], [], [], []
+        self.head, self.idx, self.kids, self.rows = [], [], [], []
+        self.sstart, self._ss, self.sent_ix, self.sents = [], [], [], []
+
+    def __getattr__(self, name: str) -> list[bool]:
+        """Only reached for an attribute not set yet: `sstart`, made on first use."""
+        if name == "sstart":
+            sstart = self.sstart = [x == 1 for x in self._ss]  # -1 is False, 0 is None
+            return sstart
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def desc(self, i: int) -> list[int]:
         """`i` and all its descendants (in no particular order)."""
