@@ -993,6 +993,12 @@ def _keep(
     if h.label == "TONE_DEFENSIVE" and low.endswith(("here", "there")) and h.end + 1 < T.n:
         if T.low[h.end] == "to" and T.pos[h.end + 1] in {"VERB", "AUX"}:
             return False  # "I'm not here to argue": a boundary, not "I wasn't even there"
+    if (
+        h.label == "TONE_DEFENSIVE"
+        and low.endswith("correct")
+        and any(T.low[k] in {"if", "whether"} for k in range(max(0, h.start - 5), h.start))
+    ):
+        return False  # "I shouldn't have asked if the address was correct"
     if h.label == "TONE_DEFENSIVE" and low.endswith("correct"):
         if h.start > 0 and doc[h.start - 1].lower_ in {
             "you",

@@ -206,6 +206,9 @@ BE = "~be"
 # stated at checkout", "you did use the data", "shame you didn't go for the oak", "you
 # turned it down".
 BLAME_FORMS = [
+    # 2026.11-6 (K): 'not difficult at all when customers cooperate', 'it says so on the website'
+    "when|if customers|people|you ~cooperate|listen|read|check|follow",
+    "~say so on|in the|our",
     # 2026.11-6 (J): 'someone has to be in'
     "someone|somebody ~have to be in|home|there|available",
     # 2026.11-6 (H): 'were you perhaps in the garden?', 'which is why customers need to be home'
@@ -532,6 +535,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "plenty of time",
     ],
     "INV_CORRECT": [
+        "no need|reason to ~feel like that|that way|this way",
+        "no crying|tears|worrying|panicking|stressing",
         "not worth getting|being|feeling {EMO}|worked|stressed|upset",
         "no point ~get|be|feel so|that|all? {EMO}",
         "~get|be worked up ~will|do|be not|n't",
@@ -649,6 +654,10 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "there ~be|'s nothing",
     ],
     "TONE_ORDER": [
+        # 2026.11-6 (K): 'no reason to feel that way', 'no crying!', 'no need to get snappy'
+        "no need|reason to ~feel|be like that|that way|this way",
+        "no crying|tears|worrying|panicking|stressing",
+        "no need to ~get|be snappy|shirty|arsey|short|funny|nasty|smart|clever",
         # 2026.11-6 (J): 'pack it in', 'there's no call for threats', 'let's keep our voices down',
         # 'it's not worth getting stressed over'
         "pack|knock|cut it in|off|out",
@@ -756,6 +765,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Mocking: voids any empathy in the reply ("like the other 50 people today").
     "TONE_SARCASM": [
+        # 2026.11-6 (K): 'takes a special kind of talent'
+        "a special kind|sort of",
         # 2026.11-6 (H): 'that makes my job easier', 'says the bloke who can't read his own bill'
         "~make my job easier",
         "says the @NOUN|PROPN who|that",
@@ -961,7 +972,8 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~will|wo ~not|never ~tolerate|accept|put up",
         "~go ahead then",
         "complain|escalate then",
-        "yeah|yes|ok|okay , yeah|yes|ok|okay",
+        "yeah , yeah",
+        "yes , yes",
         "ok|okay karen",
         "just wow",
         "oh please",
@@ -1039,6 +1051,18 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~be doing my best",
     ],
     "TONE_DEFENSIVE": [
+        # 2026.11-6 (K): 'the price doesn't really affect how the carrier handles it',
+        # 'nothing I could've done', 'nobody is sitting on your claim', 'nobody said you were
+        # making it up', 'it was definitely delivered', 'we never received the second form', 'I was
+        # only explaining'
+        "~do not|n't @ADV? affect|change how|when",
+        "nothing i|we ~could|can 've|have ~do|done",
+        "nobody|noone ~be|'s sitting on",
+        "nobody|noone ~say|said you",
+        "no one ~say|said you",
+        "~be|was definitely|certainly delivered",
+        "we ~have? never ~receive|get the|your|any",
+        "i was only|just explaining|trying|saying",
         # 2026.11-6 (J): 'we don't actually charge twice', 'we've been slammed all morning', 'the engineer
         # did attempt to call'
         "~do not|n't @ADV? charge|take @DET? @NOUN? twice",
