@@ -206,6 +206,8 @@ BE = "~be"
 # stated at checkout", "you did use the data", "shame you didn't go for the oak", "you
 # turned it down".
 BLAME_FORMS = [
+    # 2026.11-6 (L): 'if you're not in, we can't fix it'
+    "if you ~be|'re not|n't in|home|there|available",
     # 2026.11-6 (K): 'not difficult at all when customers cooperate', 'it says so on the website'
     "when|if customers|people|you ~cooperate|listen|read|check|follow",
     "~say so on|in the|our",
@@ -654,6 +656,10 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "there ~be|'s nothing",
     ],
     "TONE_ORDER": [
+        # 2026.11-6 (L): 'please lower your tone', 'stay strong!', 'let's stay positive', 'cheer up'
+        "lower your tone",
+        "stay strong|positive",
+        "cheer up",
         # 2026.11-6 (K): 'no reason to feel that way', 'no crying!', 'no need to get snappy'
         "no need|reason to ~feel|be like that|that way|this way",
         "no crying|tears|worrying|panicking|stressing",
@@ -874,6 +880,9 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Passive-aggressive: impatience and condescension ("as I ALREADY said", "per my last message").
     "TONE_PASSIVE": [
+        # 2026.11-6 (L): 'see, it wasn't so bad after all', 'I did ask for it at the start'
+        "~be not|n't so|that bad after all",
+        "i did ask|say|mention|explain",
         # 2026.11-6 (J): 'I've checked three times already', 'I've just told you', 'alright, alright',
         # 'give me a chance'
         "i ~have|'ve ~check|look|try|search|do {NUMW}|# times",
@@ -1051,6 +1060,11 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~be doing my best",
     ],
     "TONE_DEFENSIVE": [
+        # 2026.11-6 (L): 'that's not really how it works', 'it's not a racket, it's our standard
+        # contract', 'bank fees aren't something we're responsible for'
+        "~be not|n't @ADV? how it|this|that|things ~work",
+        "~be not|n't a racket|scam|rip-off|con",
+        "not|n't something we|i ~be|'re|'m responsible|liable for",
         # 2026.11-6 (K): 'the price doesn't really affect how the carrier handles it',
         # 'nothing I could've done', 'nobody is sitting on your claim', 'nobody said you were
         # making it up', 'it was definitely delivered', 'we never received the second form', 'I was
