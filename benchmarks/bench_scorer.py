@@ -52,8 +52,11 @@ DATA = {
     "holdout5": ROOT / "tests" / "data" / "replies_holdout5.jsonl",
     # A sixth author, 2026-11-24: measured once with 2026.11-5 (round 5), then tuned on.
     "holdout6": ROOT / "tests" / "data" / "replies_holdout6.jsonl",
-    # A seventh author, 2026-11-24, never tuned on: the last judge of 2026.11-5.
+    # A seventh author, 2026-11-24: the last judge of 2026.11-5, then tuned on (2026.11-6).
     "holdout7": ROOT / "tests" / "data" / "replies_holdout7.jsonl",
+    # The eighth and ninth authors, 2026-11-24, never tuned on: the judges of 2026.11-6.
+    "holdout8": ROOT / "tests" / "data" / "replies_holdout8.jsonl",
+    "holdout9": ROOT / "tests" / "data" / "replies_holdout9.jsonl",
 }
 DIMENSIONS = ("acknowledgment", "validation", "calm_tone")
 HARD_TAGS = (
