@@ -965,8 +965,35 @@ def _keep(
         and T.low[h.end : h.end + 1] in {("it",), ("that",), ("to",)}
     ):
         return False  # "basic courtesy and we didn't manage it": owning the failure
-    if h.label == "TONE_SARCASM" and low == "welcome to" and T.pos[h.end : h.end + 1] == ("PROPN",):
+    if (
+        h.label == "TONE_SARCASM"
+        and low == "welcome to"
+        and h.end < T.n
+        and (T.pos[h.end] == "PROPN" or T.text[h.end][:1].isupper())
+    ):
         return False  # "Welcome to FibreLine support": a greeting
+    if (
+        h.label == "TONE_PASSIVE"
+        and low.startswith("once more")
+        and "sorry" in T.low[h.end : h.end + 4]
+    ):
+        return False  # "and once more, I'm sorry our double charge left you overdrawn"
+    if (
+        h.label == "TONE_ORDER"
+        and T.low[max(0, h.start - 3) : h.start].count("have")
+        and any(T.low[k] in {"n't", "not"} for k in range(max(0, h.start - 4), h.start))
+    ):
+        return False  # "you don't have to hold it together for me": permission, not an order
+    if (
+        h.label == "TONE_PASSIVE"
+        and low.startswith("make")
+        and T.low[h.start - 2 : h.start]
+        in {
+            ("like", "to"),
+            ("want", "to"),
+        }
+    ):
+        return False  # "lots of people don't like to make a fuss": about them, not at them
     if (
         h.label == "TONE_PASSIVE"
         and low.startswith("again")
@@ -1258,8 +1285,8 @@ def _apology_hits(T: Toks, dep_matches, cust: CustomerInfo) -> list[Hit]:
                     and low[t] not in STOP_WORDS
                 ):
                     specific = True
-                elif T.num[t] or low[t] in {"twice", "again"}:
-                    specific = True
+                elif (T.num[t] and low[t] != "one") or low[t] in {"twice", "again"}:
+                    specific = True  # "two payments", "again"; not "on that one"
                 elif lem[t] in {"wait", "delay"} and any(
                     dep[x] in {"amod", "nummod", "compound"}
                     or (dep[x] == "prep" and not _generic_phrase(T, x))

@@ -206,6 +206,11 @@ BE = "~be"
 # stated at checkout", "you did use the data", "shame you didn't go for the oak", "you
 # turned it down".
 BLAME_FORMS = [
+    # 2026.11-6 (holdout8/9): 'which is why we always recommend travel insurance', 'quite often
+    # customers crack the corner themselves'
+    "which is why we",
+    "we always ~recommend|advise|suggest",
+    "customers|people ~crack|damage|break|drop|scratch|chip|misplace",
     # 2026.11-6 (L): 'if you're not in, we can't fix it'
     "if you ~be|'re not|n't in|home|there|available",
     # 2026.11-6 (K): 'not difficult at all when customers cooperate', 'it says so on the website'
@@ -537,6 +542,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "plenty of time",
     ],
     "INV_CORRECT": [
+        "~do not|n't feel bad|guilty|silly|stupid",
         "no need|reason to ~feel like that|that way|this way",
         "no crying|tears|worrying|panicking|stressing",
         "not worth getting|being|feeling {EMO}|worked|stressed|upset",
@@ -656,6 +662,12 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "there ~be|'s nothing",
     ],
     "TONE_ORDER": [
+        # 2026.11-6 (holdout8/9): 'no need for threats', 'no need to get defensive', 'please don't
+        # feel bad', 'I'd appreciate it if you didn't raise your voice'
+        "no need|call for @DET? threats|threatening",
+        "no need to ~get|be defensive|aggressive|personal|worked",
+        "~do not|n't feel bad|guilty|silly|stupid",
+        "if you ~do not|n't raise|shout|swear",
         # 2026.11-6 (L): 'please lower your tone', 'stay strong!', 'let's stay positive', 'cheer up'
         "lower your tone",
         "stay strong|positive",
@@ -666,7 +678,7 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "no need to ~get|be snappy|shirty|arsey|short|funny|nasty|smart|clever",
         # 2026.11-6 (J): 'pack it in', 'there's no call for threats', 'let's keep our voices down',
         # 'it's not worth getting stressed over'
-        "pack|knock|cut it in|off|out",
+        "pack|knock|cut it|that|this in|off|out",
         "no call for",
         "keep our|your voice|voices down",
         "not worth getting|being|feeling {EMO}|worked|stressed|upset",
@@ -880,6 +892,11 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
     ],
     # Passive-aggressive: impatience and condescension ("as I ALREADY said", "per my last message").
     "TONE_PASSIVE": [
+        # 2026.11-6 (holdout8/9): 'can I just get on with it?', 'I'm calling you now, aren't I?' (no comma),
+        # 'then I'm afraid we can't fix the line'
+        "~can|could i|we just get on with it",
+        "now ,? ~be|have not|n't i|we",
+        "then i ~be|'m afraid|sorry we|i ~can not|n't",
         # 2026.11-6 (L): 'see, it wasn't so bad after all', 'I did ask for it at the start'
         "~be not|n't so|that bad after all",
         "i did ask|say|mention|explain",
@@ -1060,6 +1077,19 @@ TOKEN_PATTERNS: dict[str, list[str]] = {
         "i ~be doing my best",
     ],
     "TONE_DEFENSIVE": [
+        # 2026.11-6 (holdout8/9): 'it's not like we're robbing you', 'I can only go by what the
+        # courier tells me', 'the courier's GPS shows', 'it's not me who packs the tables', 'not
+        # something our team caused', 'nothing of the sort', 'we have procedures for a reason',
+        # 'engineers are not required to call', 'I haven't made you any promises'
+        "~be not|n't like we|i|anyone|anybody|someone",
+        "i ~can only go by|on what",
+        "gps ~show|say",
+        "~be not|n't me|us who|that",
+        "not|n't something @DET|PRON? @NOUN? ~cause",
+        "anything|nothing of the sort|kind",
+        "for a reason",
+        "~be not|n't required|obliged to",
+        "i ~have not|n't ~make you any",
         # 2026.11-6 (L): 'that's not really how it works', 'it's not a racket, it's our standard
         # contract', 'bank fees aren't something we're responsible for'
         "~be not|n't @ADV? how it|this|that|things ~work",
@@ -1631,6 +1661,11 @@ saturday sunday hour hours minute minutes day days week weekend am pm midday noo
 
 PHRASE_LISTS: dict[str, list[str]] = {
     "ACK_CANNED": [
+        # 2026.11-6: "I can imagine how you're feeling" names no feeling, like "I know how you feel"
+        "imagine how you're feeling",
+        "imagine how you are feeling",
+        "imagine how you feel",
+        "imagine how you must feel",
         "thank you for contacting",
         "thanks for contacting",
         "thank you for reaching out",

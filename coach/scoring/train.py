@@ -33,8 +33,9 @@ from .types import DIMENSIONS
 DEV_PATH = Path(__file__).resolve().parents[2] / "tests" / "data" / "replies_dev.jsonl"
 # Since 2026.11-3 the old test split is development data too (the lead's decision), and
 # since 2026.11-5 so are the second to sixth held-out sets, each measured once before it
-# was used (docs/scorer.md), and since 2026.11-6 the seventh, which judged 2026.11-5.
-# Sets written to judge the current round are never read here.
+# was used (docs/scorer.md); since 2026.11-6 the seventh, which judged 2026.11-5, and the
+# eighth and ninth, which judged 2026.11-6 at a2c08d1. Sets written to judge the current
+# round are never read here.
 TEST_PATH = DEV_PATH.with_name("replies_test.jsonl")
 TRAIN_PATHS = [
     DEV_PATH,
@@ -45,8 +46,10 @@ TRAIN_PATHS = [
     DEV_PATH.with_name("replies_holdout5.jsonl"),
     DEV_PATH.with_name("replies_holdout6.jsonl"),
     DEV_PATH.with_name("replies_holdout7.jsonl"),
+    DEV_PATH.with_name("replies_holdout8.jsonl"),
+    DEV_PATH.with_name("replies_holdout9.jsonl"),
 ]
-USED_HOLDOUTS = {f"replies_holdout{k}.jsonl" for k in (2, 3, 4, 5, 6, 7)}
+USED_HOLDOUTS = {f"replies_holdout{k}.jsonl" for k in (2, 3, 4, 5, 6, 7, 8, 9)}
 
 FEATURES = {
     "acknowledgment": [
@@ -308,7 +311,7 @@ def main(argv=None) -> int:
         type=Path,
         nargs="+",
         default=TRAIN_PATHS,
-        help="labelled JSONL files (default: dev, test, holdout2 to holdout7)",
+        help="labelled JSONL files (default: dev, test, holdout2 to holdout9)",
     )
     ap.add_argument("--out", type=Path, default=WEIGHTS_PATH)
     ap.add_argument("--dry-run", action="store_true", help="print the CV report, write nothing")
