@@ -54,9 +54,12 @@ DATA = {
     "holdout6": ROOT / "tests" / "data" / "replies_holdout6.jsonl",
     # A seventh author, 2026-11-24: the last judge of 2026.11-5, then tuned on (2026.11-6).
     "holdout7": ROOT / "tests" / "data" / "replies_holdout7.jsonl",
-    # The eighth and ninth authors, 2026-11-24, never tuned on: the judges of 2026.11-6.
+    # The eighth and ninth authors, 2026-11-24: judges of 2026.11-6 at a2c08d1, then tuned on.
     "holdout8": ROOT / "tests" / "data" / "replies_holdout8.jsonl",
     "holdout9": ROOT / "tests" / "data" / "replies_holdout9.jsonl",
+    # The tenth and eleventh authors, 2026-11-24, never tuned on: the last judges of 2026.11-6.
+    "holdout10": ROOT / "tests" / "data" / "replies_holdout10.jsonl",
+    "holdout11": ROOT / "tests" / "data" / "replies_holdout11.jsonl",
 }
 DIMENSIONS = ("acknowledgment", "validation", "calm_tone")
 HARD_TAGS = (
