@@ -159,26 +159,22 @@ class FastMatcher:
             while (keyed or other) and j < n:
                 row = rows[j]
                 j += 1
-                nk: list[tuple[int, dict]] = []
-                no: list[tuple[tuple, _Node]] | tuple = ()  # other edges are rare past the root
+                reached: list[_Node] = []
                 for slot, d in keyed:
                     kids = d.get(row[slot])
                     if kids is not None:
-                        for kid in kids:
-                            if kid.labels:
-                                for label in kid.labels:
-                                    add((label, i, j))
-                            nk += kid.keyed
-                            if kid.other:
-                                no = [*no, *kid.other]
+                        reached += kids
                 for tests, kid in other:
                     if _ok(tests, row):
-                        if kid.labels:
-                            for label in kid.labels:
-                                add((label, i, j))
-                        nk += kid.keyed
-                        if kid.other:
-                            no = [*no, *kid.other]
+                        reached.append(kid)
+                nk: list[tuple[int, dict]] = []
+                no: list[tuple[tuple, _Node]] | tuple = ()  # other edges are rare past the root
+                for kid in reached:
+                    for label in kid.labels:
+                        add((label, i, j))
+                    nk += kid.keyed
+                    if kid.other:
+                        no = [*no, *kid.other]
                 keyed = nk
                 other = no
         if self._star:
