@@ -1009,3 +1009,14 @@ def test_no_pattern_has_an_operator_split_from_its_token():
 
     bad = [p for pats in TOKEN_PATTERNS.values() for p in pats if split_operator(p)]
     assert not bad, bad
+
+
+def test_the_tip_for_a_pointed_reply_quotes_its_own_words():
+    """'OK OK, can we just get to the point?' is not an 'as I said': the tip names what to
+    drop from this reply."""
+    s = score(
+        "I waited in all day for your engineer. Nobody came.",
+        "ok ok, I get it. Can we just get to the point? Account number?",
+    )
+    assert s.calm_tone < 0.5
+    assert s.tips[0].startswith("Drop 'ok ok'"), s.tips

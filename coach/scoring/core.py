@@ -183,8 +183,12 @@ def _needs_phrase(scores: dict[str, float], cust: CustomerInfo) -> bool:
     return scores["acknowledgment"] < 0.5 and cust.emotional
 
 
+_POINTED = LABELS["TONE_PASSIVE"][2][0].upper() + LABELS["TONE_PASSIVE"][2][1:] + "."
+
+
 def _finish(a: Analysis, scores: dict[str, float], evidence, cust: CustomerInfo) -> Score:
-    tips = make_tips(scores, a, cust, a.remedy)
+    pointed = next((sp.text for sp in evidence["calm_tone"] if sp.why == _POINTED), None)
+    tips = make_tips(scores, a, cust, a.remedy, pointed)
     return Score(
         acknowledgment=scores["acknowledgment"],
         validation=scores["validation"],

@@ -41,9 +41,23 @@ _FIX = {
         "Drop 'as I said' / 'obviously': restate the point patiently, as if for the first time."
     ),
 }
+# With the words that read as impatient or pointed in hand, the tip quotes them: "OK OK,
+# can we just get to the point?" is not an 'as I said'.
+_PASSIVE_QUOTED = (
+    "Drop '{}': it reads as impatient or pointed. Say it patiently, as if for the first time."
+)
+_QUOTE_MAX = 40
 
 
-def make_tips(scores: dict[str, float], a: Analysis, cust: CustomerInfo, remedy: bool) -> list[str]:
+def make_tips(
+    scores: dict[str, float],
+    a: Analysis,
+    cust: CustomerInfo,
+    remedy: bool,
+    pointed: str | None = None,
+) -> list[str]:
+    """`pointed`: the reply's words that read as passive-aggressive, if known (quoted in the
+    tip instead of the stock examples)."""
     tips: list[str] = []
     labels = {h.label for h in a.hits}
 
@@ -63,7 +77,10 @@ def make_tips(scores: dict[str, float], a: Analysis, cust: CustomerInfo, remedy:
             "TONE_SHOUT",
         ):
             if lab in labels:
-                tips.append(_FIX[lab])
+                if lab == "TONE_PASSIVE" and pointed and len(pointed) <= _QUOTE_MAX:
+                    tips.append(_PASSIVE_QUOTED.format(pointed.strip(" ,.")))
+                else:
+                    tips.append(_FIX[lab])
                 break
         else:
             if scores["calm_tone"] < 0.5:
