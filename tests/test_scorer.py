@@ -1020,3 +1020,19 @@ def test_the_tip_for_a_pointed_reply_quotes_its_own_words():
     )
     assert s.calm_tone < 0.5
     assert s.tips[0].startswith("Drop 'ok ok'"), s.tips
+
+
+def test_asking_for_a_detail_named_in_the_brief_is_not_evidence_of_listening():
+    """The brief lists 'account number BB-7710243'; 'Account number?' asks for it and
+    restates nothing, so no acknowledgment evidence points at it (seen on a trainer's
+    transcript)."""
+    from coach.scenarios import scenario_background
+
+    s = score(
+        "I waited in all day for your engineer. Nobody came.",
+        "Account number?",
+        None,
+        scenario_background("missed-technician"),
+    )
+    assert s.acknowledgment < 0.5
+    assert not [sp for sp in s.evidence["acknowledgment"] if sp.effect > 0], s.evidence

@@ -1366,6 +1366,8 @@ def _fragment_restatements(T: Toks, overlap_hits: list[Hit], skip: set[int]) -> 
     with nobody telling you a thing.", "Two appointments booked, zero engineers.")."""
     per_sent: dict[int, int] = {}
     for h in overlap_hits:
+        if T.lem[h.start].lower() in PROCEDURE_LEMMAS:
+            continue  # "Account number?" asks for a detail, it restates nothing
         si = T.sent_ix[h.start]
         per_sent[si] = per_sent.get(si, 0) + 1
     out = []
@@ -1373,6 +1375,8 @@ def _fragment_restatements(T: Toks, overlap_hits: list[Hit], skip: set[int]) -> 
         if count < 2 or si in skip:
             continue
         sent = T.sents[si]
+        if "?" in T.low[sent.start : sent.end]:
+            continue
         root = _sent_root(T, sent)
         if T.pos[root] in {"NOUN", "PROPN", "NUM"} or (
             # "Nine days of waiting with nobody telling you a thing": a participle with a
@@ -1446,6 +1450,8 @@ def _overlap(T: Toks, cust: CustomerInfo, requests: set[int], hits: list[Hit]):
             continue
         seen_keys |= cur | hist | ctx
         where = 0 if cur else 1 if hist else 2
+        if procedural and where == 2:
+            continue  # "Account number?": the brief's fact labels are not their story
         w = 1.0
         if procedural:
             w = 0.3
