@@ -958,13 +958,20 @@ def test_the_word_layer_reads_the_replys_lemmas_and_ignores_unknown_words():
 
 
 def test_tips_do_not_name_courtesy_or_escalation_as_the_problem():
-    """'Thanks.' or a threat to go to the ombudsman is not what went wrong for them."""
+    """'Thanks.' or a threat to go to the ombudsman is not what went wrong for them, and
+    neither is the energy they no longer have."""
     for customer in (
         "Put me through to someone senior, or I'm going to the ombudsman.",
         "Thanks. It has been exhausting, to be honest. I just want my internet back.",
     ):
         tips = " ".join(score(customer, "Did you check you were actually in?").tips)
         assert "(the ombudsman)" not in tips and "(the thanks)" not in tips, tips
+    tired = (
+        "I honestly don't even have the energy to be angry any more. My broadband's been "
+        "down since Friday 14 February and your engineer has stood me up twice."
+    )
+    tips = " ".join(score(tired, "Account number?").tips)
+    assert "(the energy)" not in tips and "(the broadband)" in tips, tips
 
 
 def test_evidence_says_where_a_word_of_their_story_came_from():

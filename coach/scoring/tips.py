@@ -220,6 +220,8 @@ _NOT_ITEMS = frozenset(
 still again never nobody nothing absolutely totally really seriously honestly literally
 even ever just back whole third first last twice once times time way thing lot
 day days week weeks month hour hours minute minutes call calls people someone anyone
-thanks thank ombudsman manager supervisor solicitor lawyer regulator complaint review""".split()
-)  # the last line: courtesy and escalation ("Thanks.", "... or I'm going to the
-#    ombudsman") name what they will do or say, not what went wrong for them
+thanks thank ombudsman manager supervisor solicitor lawyer regulator complaint review
+energy patience strength nerve word""".split()
+)  # the last lines: courtesy and escalation ("Thanks.", "... or I'm going to the
+#    ombudsman") name what they will do or say, and "I don't have the energy to be angry"
+#    how they are, not what went wrong for them
