@@ -16,6 +16,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from .lexicon import (
     CONCEPT,
+    EMOTION_FAMILIES,
     EMOTION_LEMMAS,
     GENERIC_LEMMAS,
     IRREGULAR,
@@ -150,6 +151,15 @@ class CustomerInfo:
     emotional: bool
     text: str = ""  # the message being answered, parsed only if a tip needs its subject
     context_keys: frozenset[str] = frozenset()  # ... of the scenario brief, if given
+    feelings: frozenset[str] = frozenset()  # EMOTION_FAMILIES the message shows (words)
+
+
+_WORD_RE = re.compile(r"[a-z]+")
+
+
+def feeling_families(words) -> frozenset[str]:
+    """The EMOTION_FAMILIES any of these (lower-case) words belongs to."""
+    return frozenset(name for name, fam in EMOTION_FAMILIES.items() if not fam.isdisjoint(words))
 
 
 def _content_words(text: str) -> list[str]:
@@ -234,4 +244,5 @@ def analyse_customer(
         items=tuple(dict.fromkeys(list(items) + hist_items)),
         emotional=is_emotional(customer),
         text=customer,
+        feelings=feeling_families(_WORD_RE.findall(customer.lower())),
     )

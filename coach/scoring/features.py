@@ -28,9 +28,16 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
 from . import toks, tone
-from .customer import GENERIC_STEMS, KEEP_STOP, PROCEDURE_STEMS, CustomerInfo, stem, word_keys
+from .customer import (
+    GENERIC_STEMS,
+    KEEP_STOP,
+    PROCEDURE_STEMS,
+    CustomerInfo,
+    feeling_families,
+    stem,
+    word_keys,
+)
 from .lexicon import (
-    EMOTION_FAMILIES,
     EMOTION_LEMMAS,
     GENERIC_LEMMAS,
     PROCEDURE_LEMMAS,
@@ -618,8 +625,7 @@ def analyse(doc: Doc, norm: Normalised, cust: CustomerInfo) -> Analysis:
     )
 
 
-_WORD_RE = re.compile(r"[a-z]+")
-_US = frozenset({"we", "our", "us", "we're", "company", "process", "system"})
+_US = frozenset({"we", "our", "us", "company", "process", "system"})
 
 
 def _self_mocking(T: Toks, h: Hit) -> bool:
@@ -630,23 +636,18 @@ def _self_mocking(T: Toks, h: Hit) -> bool:
     return not words.isdisjoint(_US) and words.isdisjoint({"you", "your", "u", "ur"})
 
 
-def _families(words) -> set[str]:
-    return {name for name, fam in EMOTION_FAMILIES.items() if not fam.isdisjoint(words)}
-
-
 def _wrong_feelings(T: Toks, hits: list[Hit], cust: CustomerInfo) -> list[Hit]:
     """Named feelings of a family the customer has not shown, when they have shown another:
     "I understand your frustration" to someone who said "I'm just worried about the money"
     shows their feeling did not get through (every writer of the data labels it so)."""
-    states = [h for h in hits if h.label == "ACK_STATE"]
-    if not states or not cust.text:
-        return []
-    theirs = _families(_WORD_RE.findall(cust.text.lower()))
+    theirs = cust.feelings
     if not theirs:
         return []
     out = []
-    for h in states:
-        named = _families({*T.low[h.start : h.end], *T.lem[h.start : h.end]})
+    for h in hits:
+        if h.label != "ACK_STATE":
+            continue
+        named = feeling_families({*T.low[h.start : h.end], *T.lem[h.start : h.end]})
         if named and named.isdisjoint(theirs):
             out.append(h)
     return out
