@@ -71,12 +71,17 @@ def _to_span(h: Hit, T: Toks, norm: Normalised) -> Span | None:
 _WHY: dict[str, str] = {}
 
 
+def _sentence(reason: str) -> str:
+    """A hit's reason as the evidence line shows it: capitalised, with a full stop."""
+    return reason[0].upper() + reason[1:] + "."
+
+
 def _why(h: Hit, text: str) -> str:
     why = _WHY.get(h.why)
     if why is None:
         if len(_WHY) > 4096:  # pragma: no cover - reasons are a small fixed set plus overlaps
             _WHY.clear()
-        why = _WHY[h.why] = h.why[0].upper() + h.why[1:] + "."
+        why = _WHY[h.why] = _sentence(h.why)
     return why
 
 
@@ -183,7 +188,7 @@ def _needs_phrase(scores: dict[str, float], cust: CustomerInfo) -> bool:
     return scores["acknowledgment"] < 0.5 and cust.emotional
 
 
-_POINTED = LABELS["TONE_PASSIVE"][2][0].upper() + LABELS["TONE_PASSIVE"][2][1:] + "."
+_POINTED = _sentence(LABELS["TONE_PASSIVE"][2])  # the evidence line of a passive-aggressive hit
 
 
 def _finish(a: Analysis, scores: dict[str, float], evidence, cust: CustomerInfo) -> Score:
