@@ -37,29 +37,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+DATA_DIR = ROOT / "tests" / "data"
+# The test and dev splits, and every held-out set by another writer (holdout2, holdout3,
+# ...). Which ones were tuned on after their one measurement, and which judge the current
+# version, is in tests/data/README.md and docs/scorer.md.
 DATA = {
-    "test": ROOT / "tests" / "data" / "replies_test.jsonl",
-    "dev": ROOT / "tests" / "data" / "replies_dev.jsonl",
-    # Written later by someone who never saw the scorer or the other splits: the most
-    # honest estimate of accuracy on new wording. Never tuned on either.
-    "holdout2": ROOT / "tests" / "data" / "replies_holdout2.jsonl",
-    # A third author, 2026-11-24, from the rubric and scenario files only; measured once
-    # with 2026.11-4, then (like holdout2) used for tuning 2026.11-5.
-    "holdout3": ROOT / "tests" / "data" / "replies_holdout3.jsonl",
-    # A fourth author, 2026-11-24: measured once with 2026.11-5 (round 1), then tuned on.
-    "holdout4": ROOT / "tests" / "data" / "replies_holdout4.jsonl",
-    # A fifth author, 2026-11-24: measured once with 2026.11-5 (round 3), then tuned on.
-    "holdout5": ROOT / "tests" / "data" / "replies_holdout5.jsonl",
-    # A sixth author, 2026-11-24: measured once with 2026.11-5 (round 5), then tuned on.
-    "holdout6": ROOT / "tests" / "data" / "replies_holdout6.jsonl",
-    # A seventh author, 2026-11-24: the last judge of 2026.11-5, then tuned on (2026.11-6).
-    "holdout7": ROOT / "tests" / "data" / "replies_holdout7.jsonl",
-    # The eighth and ninth authors, 2026-11-24: judges of 2026.11-6 at a2c08d1, then tuned on.
-    "holdout8": ROOT / "tests" / "data" / "replies_holdout8.jsonl",
-    "holdout9": ROOT / "tests" / "data" / "replies_holdout9.jsonl",
-    # The tenth and eleventh authors, 2026-11-24, never tuned on: the last judges of 2026.11-6.
-    "holdout10": ROOT / "tests" / "data" / "replies_holdout10.jsonl",
-    "holdout11": ROOT / "tests" / "data" / "replies_holdout11.jsonl",
+    "test": DATA_DIR / "replies_test.jsonl",
+    "dev": DATA_DIR / "replies_dev.jsonl",
+    **{
+        f"holdout{n}": DATA_DIR / f"replies_holdout{n}.jsonl"
+        for n in sorted(
+            int(p.stem.removeprefix("replies_holdout"))
+            for p in DATA_DIR.glob("replies_holdout*.jsonl")
+        )
+    },
 }
 DIMENSIONS = ("acknowledgment", "validation", "calm_tone")
 HARD_TAGS = (

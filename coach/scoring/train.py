@@ -37,19 +37,15 @@ DEV_PATH = Path(__file__).resolve().parents[2] / "tests" / "data" / "replies_dev
 # eighth and ninth, which judged 2026.11-6 at a2c08d1. Sets written to judge the current
 # round are never read here.
 TEST_PATH = DEV_PATH.with_name("replies_test.jsonl")
+# the held-out sets measured once and then released for tuning (the rest judge the
+# current version and are never read here)
+RELEASED_HOLDOUTS = (2, 3, 4, 5, 6, 7, 8, 9)
+USED_HOLDOUTS = {f"replies_holdout{k}.jsonl" for k in RELEASED_HOLDOUTS}
 TRAIN_PATHS = [
     DEV_PATH,
     TEST_PATH,
-    DEV_PATH.with_name("replies_holdout2.jsonl"),
-    DEV_PATH.with_name("replies_holdout3.jsonl"),
-    DEV_PATH.with_name("replies_holdout4.jsonl"),
-    DEV_PATH.with_name("replies_holdout5.jsonl"),
-    DEV_PATH.with_name("replies_holdout6.jsonl"),
-    DEV_PATH.with_name("replies_holdout7.jsonl"),
-    DEV_PATH.with_name("replies_holdout8.jsonl"),
-    DEV_PATH.with_name("replies_holdout9.jsonl"),
+    *(DEV_PATH.with_name(f"replies_holdout{k}.jsonl") for k in RELEASED_HOLDOUTS),
 ]
-USED_HOLDOUTS = {f"replies_holdout{k}.jsonl" for k in (2, 3, 4, 5, 6, 7, 8, 9)}
 
 FEATURES = {
     "acknowledgment": [
