@@ -92,6 +92,18 @@ class _Node:
         return node
 
 
+class _State:
+    """Where a walk stands: the edges still open, and the outcome of the next step per
+    row of the next token, filled as rows are met (a lazily built automaton)."""
+
+    __slots__ = ("keyed", "other", "trans")
+
+    def __init__(self, keyed: tuple, other: tuple) -> None:
+        self.keyed = keyed
+        self.other = other
+        self.trans: dict[tuple, tuple[tuple[str, ...], _State | None]] = {}
+
+
 class FastMatcher:
     def __init__(self) -> None:
         self._root = _Node()
@@ -99,13 +111,17 @@ class FastMatcher:
         self._star: list[tuple[str, tuple, tuple]] = []
         self._count = 0
         # row -> outcome of the root's edges for a token with that row (see _first_step)
-        self._first: dict[tuple, tuple[tuple[str, ...], tuple, tuple]] = {}
+        self._first: dict[tuple, tuple[tuple[str, ...], _State | None]] = {}
+        # the walk's states, by the edges they hold (see _state), and how many per-row
+        # outcomes the tables hold in all
+        self._states: dict[tuple, _State] = {}
+        self._size = 0
 
     def __len__(self) -> int:
         return self._count
 
     def add(self, label: str, patterns: list[list[dict]]) -> None:
-        self._first.clear()  # the root's edges change
+        self._forget()  # the trie's edges change
         for pat in patterns:
             toks = tuple(_compile_tok(t) for t in pat)
             self._count += 1
@@ -151,41 +167,65 @@ class FastMatcher:
             step = first.get(row)
             if step is None:
                 step = self._first_step(row)
-            labels, keyed, other = step
+            labels, state = step
             for label in labels:
                 add((label, i, i + 1))
-            # keyed / other: the edges still open after tokens i .. j-1
             j = i + 1
-            while (keyed or other) and j < n:
+            while state is not None and j < n:
                 row = rows[j]
                 j += 1
-                reached: list[_Node] = []
-                for slot, d in keyed:
-                    kids = d.get(row[slot])
-                    if kids is not None:
-                        reached += kids
-                for tests, kid in other:
-                    if _ok(tests, row):
-                        reached.append(kid)
-                nk: list[tuple[int, dict]] = []
-                no: list[tuple[tuple, _Node]] | tuple = ()  # other edges are rare past the root
-                for kid in reached:
-                    for label in kid.labels:
-                        add((label, i, j))
-                    nk += kid.keyed
-                    if kid.other:
-                        no = [*no, *kid.other]
-                keyed = nk
-                other = no
+                step = state.trans.get(row)
+                if step is None:
+                    step = self._advance(state, row)
+                labels, state = step
+                for label in labels:
+                    add((label, i, j))
         if self._star:
             self._match_star(rows, n, found, present)
         if not found:
             return []
         return sorted(found, key=lambda m: (m[1], m[2], m[0]))
 
-    def _first_step(self, row: tuple) -> tuple[tuple[str, ...], tuple, tuple]:
+    def _state(self, kids: list[_Node]) -> _State | None:
+        """The walk's state after reaching these nodes: their outgoing edges, shared by
+        every walk that reaches the same edges; None when no edge leaves them."""
+        keyed = tuple(e for k in kids for e in k.keyed)
+        other = tuple(e for k in kids for e in k.other)
+        if not keyed and not other:
+            return None
+        key = (tuple(id(d) for _, d in keyed), tuple(id(kid) for _, kid in other))
+        state = self._states.get(key)
+        if state is None:
+            state = self._states[key] = _State(keyed, other)
+        return state
+
+    def _advance(self, state: _State, row: tuple) -> tuple[tuple[str, ...], _State | None]:
+        """One step of a walk from `state` over a token with this row: (labels of the
+        patterns that end at it, the next state), kept in the state per row."""
+        reached: list[_Node] = []
+        for slot, d in state.keyed:
+            kids = d.get(row[slot])
+            if kids is not None:
+                reached += kids
+        for tests, kid in state.other:
+            if _ok(tests, row):
+                reached.append(kid)
+        step = (tuple(label for k in reached for label in k.labels), self._state(reached))
+        self._size += 1
+        if self._size >= _FIRST_MAX:  # pragma: no cover - a very long-running process
+            self._forget()
+        state.trans[row] = step
+        return step
+
+    def _forget(self) -> None:
+        """Empty the per-row tables (the trie itself stays)."""
+        self._first.clear()
+        self._states.clear()
+        self._size = 0
+
+    def _first_step(self, row: tuple) -> tuple[tuple[str, ...], _State | None]:
         """The root's edges for a token with this row: (labels of the one-token patterns
-        it matches, keyed edges and other edges of the nodes it reaches), kept per row."""
+        it matches, the state of the nodes it reaches), kept per row."""
         root = self._root
         kids: list[_Node] = []
         for slot, d in root.keyed:
@@ -193,13 +233,10 @@ class FastMatcher:
         for tests, kid in root.other:
             if _ok(tests, row):
                 kids.append(kid)
-        step = (
-            tuple(label for k in kids for label in k.labels),
-            tuple(e for k in kids for e in k.keyed),
-            tuple(e for k in kids for e in k.other),
-        )
-        if len(self._first) >= _FIRST_MAX:  # pragma: no cover - a very long-running process
-            self._first.clear()
+        step = (tuple(label for k in kids for label in k.labels), self._state(kids))
+        self._size += 1
+        if self._size >= _FIRST_MAX:  # pragma: no cover - a very long-running process
+            self._forget()
         self._first[row] = step
         return step
 
