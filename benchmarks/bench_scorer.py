@@ -163,6 +163,7 @@ def clear_caches(words: bool = True) -> None:
         normalize.correct_word.cache_clear()
         customer.stem.cache_clear()
         customer.word_keys.cache_clear()
+        customer.clear_word_table()
 
 
 def accuracy_section(rows: list[dict]) -> tuple[dict, dict]:

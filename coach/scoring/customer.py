@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from spacy.attrs import ORTH
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from .lexicon import (
@@ -162,32 +163,67 @@ def feeling_families(words) -> frozenset[str]:
     return frozenset(name for name, fam in EMOTION_FAMILIES.items() if not fam.isdisjoint(words))
 
 
-def _content_words(text: str) -> list[str]:
+def _content_word(lex) -> str | None:
+    """The word of a lexeme if it is a content word of the story, else None."""
+    low = lex.lower_
+    if lex.is_punct or lex.is_space:
+        return None
+    if not (lex.is_alpha or lex.like_num or re.match(r"^[£$€]?\d", low)):
+        return None
+    if (lex.is_stop or low in STOP_WORDS) and low not in KEEP_STOP and not lex.like_num:
+        return None
+    if low in GENERIC_LEMMAS or stem(low) in GENERIC_STEMS:
+        return None
+    if len(low) < 3 and not lex.like_num:
+        return None
+    return lex.orth_
+
+
+# word hash -> (word, its lower case, its comparison keys), or None for a word that is not
+# content: every test above depends on the word alone, so it is decided once per word
+_WORDS: dict[int, tuple[str, str, frozenset[str]] | None] = {}
+_WORDS_MAX = 100_000
+
+
+def _word_entry(orth: int, vocab) -> tuple[str, str, frozenset[str]] | None:
+    if len(_WORDS) > _WORDS_MAX:  # pragma: no cover - a very long-running process
+        _WORDS.clear()
+    w = _content_word(vocab[orth])
+    entry = _WORDS[orth] = None if w is None else (w, w.lower(), word_keys(w))
+    return entry
+
+
+def _content_entries(text: str) -> list[tuple[str, str, frozenset[str]]]:
+    """The content words of a text, in order, with their keys (the text is tokenised,
+    not parsed)."""
     doc = get_nlp().make_doc(text)
+    vocab = doc.vocab
+    get = _WORDS.get
     out = []
-    for t in doc:
-        low = t.lower_
-        if t.is_punct or t.is_space:
-            continue
-        if not (t.is_alpha or t.like_num or re.match(r"^[£$€]?\d", low)):
-            continue
-        if (t.is_stop or low in STOP_WORDS) and low not in KEEP_STOP and not t.like_num:
-            continue
-        if low in GENERIC_LEMMAS or stem(low) in GENERIC_STEMS:
-            continue
-        if len(low) < 3 and not t.like_num:
-            continue
-        out.append(t.text)
+    for orth in doc.to_array(ORTH).tolist():
+        entry = get(orth, _UNSEEN)
+        if entry is _UNSEEN:
+            entry = _word_entry(orth, vocab)
+        if entry is not None:
+            out.append(entry)
     return out
+
+
+_UNSEEN = object()
+
+
+def clear_word_table() -> None:
+    """Forget the per-word decisions (benchmarks measure cold work)."""
+    _WORDS.clear()
 
 
 @lru_cache(maxsize=2048)
 def _keys_of(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
-    words = _content_words(text)
+    entries = _content_entries(text)
     keys: set[str] = set()
-    for w in words:
-        keys |= word_keys(w)
-    items = tuple(dict.fromkeys(w.lower() for w in words if w.lower() not in PROCEDURE_LEMMAS))
+    for _, _, k in entries:
+        keys |= k
+    items = tuple(dict.fromkeys(low for _, low, _ in entries if low not in PROCEDURE_LEMMAS))
     return frozenset(keys), items
 
 
