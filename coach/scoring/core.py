@@ -259,20 +259,28 @@ def _gc_paused():
         gc.enable()
 
 
+# docs taken out of the parse before they are analysed: several parse batches at a time
+ANALYSIS_CHUNK = 512
+
+
 def _batches(norms: list[Normalised], custs: list[CustomerInfo], batch_size: int, fn) -> list:
-    """fn(doc, norm, cust) for every reply, in order, one parsed batch at a time.
+    """fn(doc, norm, cust) for every reply, in order, a chunk of parsed docs at a time.
 
     `nlp.pipe` runs its last components (attribute ruler, lemmatizer) lazily, one doc per
     `next()`; interleaving them with the analysis of each doc thrashes the CPU caches
-    (both are Python-heavy). Taking a whole batch out of the pipe before analysing it
-    keeps each phase's working set warm (and lets the analysis run with the collector
-    paused while the parse runs with it as the caller set it).
+    (both are Python-heavy). The parse and the analysis each need their own tables warm
+    (the model's weights; the scorer's token, matcher and word tables), and every switch
+    from one to the other starts with those caches cold, so the docs of several parse
+    batches (`ANALYSIS_CHUNK`, at least one batch) are taken out of the pipe before they
+    are analysed: fewer switches, with the memory of a few hundred docs at most. The
+    analysis runs with the collector paused, the parse with it as the caller set it.
     """
     docs = get_nlp().pipe((n.text for n in norms), batch_size=batch_size)
+    chunk_size = max(batch_size, ANALYSIS_CHUNK)
     out: list = []
     k = 0
     while True:
-        chunk = list(islice(docs, batch_size))
+        chunk = list(islice(docs, chunk_size))
         if not chunk:
             return out
         with _gc_paused():
