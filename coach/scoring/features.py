@@ -1347,9 +1347,38 @@ def _word_info(lw: str, lm: str) -> tuple[frozenset[str] | None, bool]:
     return info
 
 
+# a token's row (toks.py: lower case, lemma, POS, text, like_num) -> its (keys, procedural)
+# if it can refer to their story, else None; every test depends on the row alone
+_ROW_INFO: dict[tuple, tuple[frozenset[str], bool] | None] = {}
+_UNSEEN = object()
+
+
+def _row_info(T: Toks, i: int) -> tuple[frozenset[str], bool] | None:
+    """Whether token i can refer to their story, and as what (kept per row)."""
+    info: tuple[frozenset[str], bool] | None = None
+    lw, lm = T.low[i], T.lem[i]
+    # only content words (or numbers) can refer to their story
+    if (
+        (T.pos[i] in CONTENT_POS or T.num[i])
+        and not (T.punct[i] or T.space[i])
+        and not ((T.stop[i] or lw in STOP_WORDS) and lw not in KEEP_STOP and not T.num[i])
+    ):
+        word = _WORD_INFO.get((lw, lm))
+        if word is None:
+            word = _word_info(lw, lm)
+        keys, procedural = word
+        if keys is not None:  # None: a generic word ("thing", "issue", "help")
+            info = (keys, procedural)
+    if len(_ROW_INFO) > 50_000:  # pragma: no cover - a very long-running process
+        _ROW_INFO.clear()
+    _ROW_INFO[T.rows[i]] = info
+    return info
+
+
 def clear_caches() -> None:
     """Empty the per-word caches (benchmarks measure cold work)."""
     _WORD_INFO.clear()
+    _ROW_INFO.clear()
     toks.clear_caches()
 
 
@@ -1422,25 +1451,17 @@ def _overlap(T: Toks, cust: CustomerInfo, requests: set[int], hits: list[Hit]):
         # are not a reference to their story
         if h.label in _BLOCK_OVERLAP:
             blocked.update(range(h.start, h.end))
-    low, lem, pos, num, stop, sent_ix = T.low, T.lem, T.pos, T.num, T.stop, T.sent_ix
+    rows, sent_ix = T.rows, T.sent_ix
     ckeys, hkeys, xkeys = cust.keys, cust.history_keys, cust.context_keys
     current: list[int] = []  # per hit: 0 the message answered, 1 earlier turns, 2 the brief
+    get = _ROW_INFO.get
     for i in range(T.n):
-        # only content words (or numbers) can refer to their story
-        if pos[i] not in CONTENT_POS and not num[i]:
+        info = get(rows[i], _UNSEEN)
+        if info is _UNSEEN:
+            info = _row_info(T, i)
+        if info is None or i in blocked:
             continue
-        if i in blocked or T.punct[i] or T.space[i]:
-            continue
-        lw = low[i]
-        if (stop[i] or lw in STOP_WORDS) and lw not in KEEP_STOP and not num[i]:
-            continue
-        lm = lem[i]
-        info = _WORD_INFO.get((lw, lm))
-        if info is None:
-            info = _word_info(lw, lm)
         keys, procedural = info
-        if keys is None:
-            continue  # a generic word ("thing", "issue", "help")
         cur = keys & ckeys
         hist = keys & hkeys
         ctx = keys & xkeys
