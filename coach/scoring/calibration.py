@@ -31,6 +31,8 @@ import json
 import math
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import repeat
+from operator import mul
 from pathlib import Path
 
 from .types import DIMENSIONS
@@ -108,7 +110,7 @@ _COMPILED: dict[int, tuple[dict, tuple]] = {}
 
 
 def _compiled(weights: dict) -> tuple:
-    """(dim, bias, ((feature, weight), ...), n-gram weights) per dimension, in the
+    """(dim, bias, feature names, their weights, n-gram weights) per dimension, in the
     file's order."""
     hit = _COMPILED.get(id(weights))
     if hit is not None and hit[0] is weights:
@@ -117,7 +119,8 @@ def _compiled(weights: dict) -> tuple:
         (
             dim,
             weights[dim]["bias"],
-            tuple(weights[dim]["weights"].items()),
+            tuple(weights[dim]["weights"]),
+            tuple(weights[dim]["weights"].values()),
             weights[dim].get("ngram_weights") or {},
         )
         for dim in DIMENSIONS
@@ -136,10 +139,9 @@ def probabilities(
     w = weights or load_weights()
     get = features.get
     out: dict[str, float] = {}
-    for dim, bias, terms, nw in _compiled(w):
-        z = 0  # summed in the file's order, as train._predict does, so both agree to the bit
-        for k, v in terms:
-            z += v * get(k, 0.0)
+    for dim, bias, names, values, nw in _compiled(w):
+        # summed in the file's order, as train._predict does (sum adds floats one by one)
+        z = sum(map(mul, values, map(get, names, repeat(0.0))))
         if nw:
             z += sum(filter(None, map(nw.get, grams)))
         out[dim] = _sigmoid(bias + z)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import or_
 
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
@@ -2050,10 +2051,7 @@ def _features(
         totals[h.label] = totals.get(h.label, 0.0) + h.weight
     # one label: its total; two: their sum, in this order (as `sum` would add them)
     g = totals.get
-    n_words = 0
-    for p, sp in zip(T.punct, T.space, strict=True):
-        if not p and not sp:
-            n_words += 1
+    n_words = T.n - sum(map(or_, T.punct, T.space))  # tokens that are neither
     f = {
         # acknowledgment
         # "I can't imagine how/what ..." recognises their state even without an emotion word
@@ -2284,10 +2282,13 @@ def _issue3_hits(T: Toks, questions: set[int], cust: CustomerInfo) -> list[Hit]:
         or ("if" in lows and "had" in lows)
         or (lows & {"never", "n't", "not"} and lows & {"we", "our", "the"})
     )
-    for t in range(n):
+    # the tokens a rule below can start from, found in one pass (speed)
+    if any_verb:
+        cand = [t for t in range(n) if lem[t] in _ISSUE3_LEMMAS or pos[t] == "VERB"]
+    else:
+        cand = [t for t in range(n) if lem[t] in _ISSUE3_LEMMAS]
+    for t in cand:
         lm = lem[t]
-        if lm not in _ISSUE3_LEMMAS and not (any_verb and pos[t] == "VERB"):
-            continue
         tk = kids[t]
         si = sent_ix[t]
         sent = sents[si]
@@ -2872,9 +2873,12 @@ def _general_hits(T: Toks, questions, lows) -> list[Hit]:
     low, lem, pos, tag, dep, kids, head = T.low, T.lem, T.pos, T.tag, T.dep, T.kids, T.head
     sents, sent_ix = T.sents, T.sent_ix
     counterfactual = "if" in lows and not lows.isdisjoint({"had", "'d"})
-    for t in range(n):
-        if not (lem[t] in _GENERAL_LEMMAS or (counterfactual and pos[t] == "VERB")):
-            continue  # only these words can anchor a rule below (speed)
+    # only these words can anchor a rule below, found in one pass (speed)
+    if counterfactual:
+        cand = [t for t in range(n) if lem[t] in _GENERAL_LEMMAS or pos[t] == "VERB"]
+    else:
+        cand = [t for t in range(n) if lem[t] in _GENERAL_LEMMAS]
+    for t in cand:
         tk = kids[t]
         subj = next((c for c in tk if dep[c] in SUBJECT_DEPS), None)
         you = subj is not None and low[subj] in {"you", "u"}
