@@ -105,7 +105,7 @@ class Sent:
 
 
 class Toks:
-    """Token attributes of one parsed doc, as lists (index = token position)."""
+    """Token attributes of one parsed doc, as tuples and lists (index = token position)."""
 
     __slots__ = (
         "doc",
@@ -158,8 +158,8 @@ class Toks:
             self.num,
             rows,
         ) = zip(*_types(keys, arr, doc.vocab), strict=True)
-        self.lem, self.pos, self.tag, self.dep = list(lem), list(pos), list(tag), list(dep)
-        self.rows = list(rows)  # the rows the token matcher reads
+        self.lem, self.pos, self.tag, self.dep = lem, pos, tag, dep
+        self.rows = rows  # the rows the token matcher reads
         offset, self.idx, ss = arr[:, _NKEY:].view(_SIGNED).T.tolist()
         head = self.head = list(map(add, range(n), offset))
         kids: list[list[int]] = [[] for _ in range(n)]
@@ -188,8 +188,8 @@ class Toks:
     def _empty(self) -> None:
         """The tables of a doc without tokens."""
         self.text = self.low = self.punct = self.space = self.stop = self.num = ()
-        self.lem, self.pos, self.tag, self.dep = [], [], [], []
-        self.head, self.idx, self.kids, self.rows = [], [], [], []
+        self.lem = self.pos = self.tag = self.dep = self.rows = ()
+        self.head, self.idx, self.kids = [], [], []
         self.sstart, self._ss, self.sent_ix, self.sents = [], [], [], []
 
     def __getattr__(self, name: str) -> list[bool]:
