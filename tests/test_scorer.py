@@ -653,6 +653,46 @@ def test_token_table_matches_spacy_tokens():
             assert T.sent_ix[i] == next(k for k, s in enumerate(doc.sents) if s.start <= i < s.end)
 
 
+def test_customer_words_read_piece_by_piece_match_the_whole_text():
+    """The customer side keeps the content words of each space-separated piece; that must
+    be what tokenising the whole message gives, on every scenario line and odd spacing."""
+    import yaml
+    from spacy.attrs import ORTH
+
+    from coach.scoring import customer
+    from coach.scoring.nlp import get_nlp
+
+    texts: list[str] = []
+
+    def walk(x) -> None:
+        if isinstance(x, str):
+            texts.append(x)
+        elif isinstance(x, dict):
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    scenarios = Path(__file__).resolve().parent.parent / "scenarios"
+    for path in sorted(scenarios.glob("*.yml")):
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    assert len(texts) > 100
+    texts += [
+        "",
+        "   ",
+        "charged  twice!!\n\nStill nothing.",
+        "I've been waiting   3 weeks... for £40.99 (again)",
+        "don't\u00a0care, it's 10am-ish, e-mail me: a.b@c.com :( 😡",
+        "\tNOBODY called.\r\nWhy?",
+    ]
+    nlp = get_nlp()
+    for text in texts:
+        doc = nlp.make_doc(text)
+        whole = [customer._content_word(doc.vocab[o]) for o in doc.to_array(ORTH).tolist()]
+        assert [w for w, _, _ in customer._content_entries(text)] == [w for w in whole if w], text
+
+
 @pytest.mark.skipif(not DEV.exists(), reason="labelled dev set not present")
 def test_batched_and_single_scores_agree():
     rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]

@@ -179,42 +179,45 @@ def _content_word(lex) -> str | None:
     return lex.orth_
 
 
-# word hash -> (word, its lower case, its comparison keys), or None for a word that is not
-# content: every test above depends on the word alone, so it is decided once per word
-_WORDS: dict[int, tuple[str, str, frozenset[str]] | None] = {}
-_WORDS_MAX = 100_000
+# a piece of text between spaces -> its content words, each with its lower case and its
+# comparison keys: spaCy's tokenizer splits a text at its spaces and tokenises each piece
+# on its own, so a piece's words are decided once (tests/test_scorer.py checks this gives
+# what tokenising the whole text gives)
+_PIECES: dict[str, tuple[tuple[str, str, frozenset[str]], ...]] = {}
+_PIECES_MAX = 100_000
 
 
-def _word_entry(orth: int, vocab) -> tuple[str, str, frozenset[str]] | None:
-    if len(_WORDS) > _WORDS_MAX:  # pragma: no cover - a very long-running process
-        _WORDS.clear()
-    w = _content_word(vocab[orth])
-    entry = _WORDS[orth] = None if w is None else (w, w.lower(), word_keys(w))
-    return entry
+def _piece_entries(piece: str) -> tuple[tuple[str, str, frozenset[str]], ...]:
+    doc = get_nlp().make_doc(piece)
+    vocab = doc.vocab
+    out = []
+    for orth in doc.to_array(ORTH).tolist():
+        w = _content_word(vocab[orth])
+        if w is not None:
+            out.append((w, w.lower(), word_keys(w)))
+    if len(_PIECES) > _PIECES_MAX:  # pragma: no cover - a very long-running process
+        _PIECES.clear()
+    entries = _PIECES[piece] = tuple(out)
+    return entries
 
 
 def _content_entries(text: str) -> list[tuple[str, str, frozenset[str]]]:
     """The content words of a text, in order, with their keys (the text is tokenised,
     not parsed)."""
-    doc = get_nlp().make_doc(text)
-    vocab = doc.vocab
-    get = _WORDS.get
-    out = []
-    for orth in doc.to_array(ORTH).tolist():
-        entry = get(orth, _UNSEEN)
-        if entry is _UNSEEN:
-            entry = _word_entry(orth, vocab)
-        if entry is not None:
-            out.append(entry)
+    get = _PIECES.get
+    out: list[tuple[str, str, frozenset[str]]] = []
+    for piece in text.split(" "):
+        if piece:
+            entries = get(piece)
+            if entries is None:
+                entries = _piece_entries(piece)
+            out += entries
     return out
-
-
-_UNSEEN = object()
 
 
 def clear_word_table() -> None:
     """Forget the per-word decisions (benchmarks measure cold work)."""
-    _WORDS.clear()
+    _PIECES.clear()
 
 
 @lru_cache(maxsize=2048)
