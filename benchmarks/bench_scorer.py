@@ -148,7 +148,8 @@ def clear_caches(words: bool = True) -> None:
 
     The per-text caches (normalised replies, customer-side analyses) are always cleared:
     the timed runs score the same texts again. `words=False` keeps the per-word tables
-    (hash -> string, lexeme flags, stems, overlap keys, typo corrections) that the warm-up
+    (hash -> string, lexeme flags, stems, overlap keys, typo corrections, the customer
+    side's words per piece of text, the token matcher's per-row steps) that the warm-up
     pass filled, as spaCy keeps its own vocabulary and lexemes for the bare pipeline
     between its runs; a running service has them warm after its first few replies.
     """

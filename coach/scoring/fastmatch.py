@@ -14,15 +14,14 @@ LIKE_NUM, any token) and the operators `? * +`, so they are compiled here into a
 * the handful of patterns with `*` / `+` are tried only when every value their fixed
   tokens need occurs in the reply, by a small recursive search.
 
-Matching walks the trie from every token. Two things keep that walk cheap (it runs at
-every token of every reply, and most walks end after a lookup or two):
-
-* the first step (the root's edges) depends only on the token's row, so its outcome is
-  kept per distinct row, like spaCy's own per-word tables: one dict lookup per token in
-  place of one per root attribute plus the root's other tests;
-* the walk carries the pending edges themselves, (slot, dict) pairs and (tests, child)
-  pairs, not the nodes reached, so a step is one loop over lookups; a leaf has no edges
-  and simply ends the walk.
+Matching walks the trie from every token. The walk runs at every token of every reply,
+so it is a lazily built automaton: a walk's state is the set of edges still open, shared
+by every walk that holds the same edges, and each state keeps, per row of the next token
+(the token's attribute values), the outcome of that step: the labels of the patterns that
+end there and the next state. A step over a row met before is one dict lookup; the first
+step (the root's edges) is kept per row the same way. These per-row tables are what a
+long-running process accumulates, like spaCy's own per-word tables, and are emptied past
+`_FIRST_MAX` entries.
 
 `FastMatcher(doc)` returns the same (label, start, end) matches as spaCy's
 `Matcher(doc)` with `greedy=None` (all matches); tests/test_scorer.py checks the two
@@ -37,7 +36,7 @@ from spacy.tokens import Doc
 
 # token attributes, by slot in the per-token tuple built in `rows`
 _SLOT = {"LOWER": 0, "LEMMA": 1, "POS": 2, "ORTH": 3, "LIKE_NUM": 4}
-_FIRST_MAX = 200_000  # rows kept in a matcher's first-step table before it is emptied
+_FIRST_MAX = 200_000  # per-row step outcomes kept in a matcher before its tables are emptied
 
 
 def _compile_tok(spec: dict) -> tuple[tuple, str | None]:
@@ -121,7 +120,7 @@ class FastMatcher:
         return self._count
 
     def add(self, label: str, patterns: list[list[dict]]) -> None:
-        self._forget()  # the trie's edges change
+        self.clear_tables()  # the trie's edges change
         for pat in patterns:
             toks = tuple(_compile_tok(t) for t in pat)
             self._count += 1
@@ -213,11 +212,11 @@ class FastMatcher:
         step = (tuple(label for k in reached for label in k.labels), self._state(reached))
         self._size += 1
         if self._size >= _FIRST_MAX:  # pragma: no cover - a very long-running process
-            self._forget()
+            self.clear_tables()
         state.trans[row] = step
         return step
 
-    def _forget(self) -> None:
+    def clear_tables(self) -> None:
         """Empty the per-row tables (the trie itself stays)."""
         self._first.clear()
         self._states.clear()
@@ -236,7 +235,7 @@ class FastMatcher:
         step = (tuple(label for k in kids for label in k.labels), self._state(kids))
         self._size += 1
         if self._size >= _FIRST_MAX:  # pragma: no cover - a very long-running process
-            self._forget()
+            self.clear_tables()
         self._first[row] = step
         return step
 

@@ -1381,6 +1381,8 @@ def clear_caches() -> None:
     _WORD_INFO.clear()
     _ROW_INFO.clear()
     toks.clear_caches()
+    if _MATCHERS is not None:
+        _MATCHERS[0].clear_tables()  # the token matcher's per-row steps
 
 
 _ACK_HOSTILE = frozenset({"TONE_BLAME", "INV_BLAME", "TONE_DEFENSIVE", "TONE_PASSIVE"})
