@@ -30,6 +30,7 @@ agree on the dev replies.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import product
 
 from spacy.tokens import Doc
@@ -97,7 +98,7 @@ class _State:
 
     __slots__ = ("keyed", "other", "trans")
 
-    def __init__(self, keyed: tuple, other: tuple) -> None:
+    def __init__(self, keyed: Sequence, other: Sequence) -> None:
         self.keyed = keyed
         self.other = other
         self.trans: dict[tuple, tuple[tuple[str, ...], _State | None]] = {}
@@ -109,10 +110,11 @@ class FastMatcher:
         # patterns with "*" / "+": (label, compiled tokens, values their fixed tokens need)
         self._star: list[tuple[str, tuple, tuple]] = []
         self._count = 0
-        # row -> outcome of the root's edges for a token with that row (see _first_step)
-        self._first: dict[tuple, tuple[tuple[str, ...], _State | None]] = {}
-        # the walk's states, by the edges they hold (see _state), and how many per-row
-        # outcomes the tables hold in all
+        # where every walk starts: the root's edges (the root's own lists, so patterns added
+        # later are in it); its `trans` holds the first step per row
+        self._start = _State(self._root.keyed, self._root.other)
+        # the walk's other states, by the edges they hold (see _state), and how many
+        # per-row outcomes the tables hold in all
         self._states: dict[tuple, _State] = {}
         self._size = 0
 
@@ -160,12 +162,13 @@ class FastMatcher:
         n = len(rows)
         found: set[tuple[str, int, int]] = set()
         add = found.add
-        first = self._first
+        start = self._start
+        first = start.trans
         for i in range(n):
             row = rows[i]
             step = first.get(row)
             if step is None:
-                step = self._first_step(row)
+                step = self._advance(start, row)
             labels, state = step
             for label in labels:
                 add((label, i, i + 1))
@@ -218,26 +221,9 @@ class FastMatcher:
 
     def clear_tables(self) -> None:
         """Empty the per-row tables (the trie itself stays)."""
-        self._first.clear()
+        self._start.trans.clear()
         self._states.clear()
         self._size = 0
-
-    def _first_step(self, row: tuple) -> tuple[tuple[str, ...], _State | None]:
-        """The root's edges for a token with this row: (labels of the one-token patterns
-        it matches, the state of the nodes it reaches), kept per row."""
-        root = self._root
-        kids: list[_Node] = []
-        for slot, d in root.keyed:
-            kids += d.get(row[slot], ())
-        for tests, kid in root.other:
-            if _ok(tests, row):
-                kids.append(kid)
-        step = (tuple(label for k in kids for label in k.labels), self._state(kids))
-        self._size += 1
-        if self._size >= _FIRST_MAX:  # pragma: no cover - a very long-running process
-            self.clear_tables()
-        self._first[row] = step
-        return step
 
     def _match_star(
         self, rows: list[tuple], n: int, found: set, present: dict[int, set] | None
