@@ -163,6 +163,11 @@ def feeling_families(words) -> frozenset[str]:
     return frozenset(name for name, fam in EMOTION_FAMILIES.items() if not fam.isdisjoint(words))
 
 
+def empty_word(low: str, is_stop: bool, like_num: bool) -> bool:
+    """A stop word that carries nothing of their story (the reply's side uses it too)."""
+    return (is_stop or low in STOP_WORDS) and low not in KEEP_STOP and not like_num
+
+
 def _content_word(lex) -> str | None:
     """The word of a lexeme if it is a content word of the story, else None."""
     low = lex.lower_
@@ -170,7 +175,7 @@ def _content_word(lex) -> str | None:
         return None
     if not (lex.is_alpha or lex.like_num or re.match(r"^[£$€]?\d", low)):
         return None
-    if (lex.is_stop or low in STOP_WORDS) and low not in KEEP_STOP and not lex.like_num:
+    if empty_word(low, lex.is_stop, lex.like_num):
         return None
     if low in GENERIC_LEMMAS or stem(low) in GENERIC_STEMS:
         return None

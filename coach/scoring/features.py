@@ -31,9 +31,9 @@ from spacy.tokens import Doc
 from . import toks, tone
 from .customer import (
     GENERIC_STEMS,
-    KEEP_STOP,
     PROCEDURE_STEMS,
     CustomerInfo,
+    empty_word,
     feeling_families,
     stem,
     word_keys,
@@ -1362,7 +1362,7 @@ def _row_info(T: Toks, i: int) -> tuple[frozenset[str], bool] | None:
     if (
         (T.pos[i] in CONTENT_POS or T.num[i])
         and not (T.punct[i] or T.space[i])
-        and not ((T.stop[i] or lw in STOP_WORDS) and lw not in KEEP_STOP and not T.num[i])
+        and not empty_word(lw, T.stop[i], T.num[i])
     ):
         word = _WORD_INFO.get((lw, lm))
         if word is None:
