@@ -75,18 +75,27 @@ def trainee_of(tracker: Tracker) -> str:
 
 
 def history_of(tracker: Tracker) -> list[dict]:
-    """Recent customer/trainee lines of this session (the current message excluded)."""
+    """Recent customer/trainee lines of this session (the current message excluded).
+
+    A new session starts its own history where its `session_id` is set. Rasa stores an
+    action's messages before the events it returns, so the customer's opening line (said
+    by the action that sets the id) comes just before that slot event: the lines since the
+    last user message belong to the new session and are kept.
+    """
     items: list[dict] = []
+    since_user = 0  # how many of the last items came after the last user message
     for event in tracker.events:
         kind = event.get("event")
         if kind == "slot" and event.get("name") == "session_id":
-            items = []  # a new session starts its own history
+            items = items[len(items) - since_user :]  # a new session: its opening lines only
         elif kind == "bot" and event.get("text"):
             custom = (event.get("data") or {}).get("custom") or {}
             if not custom.get("system"):
                 items.append({"role": "customer", "text": event["text"]})
+                since_user += 1
         elif kind == "user" and event.get("text"):
             items.append({"role": "trainee", "text": event["text"]})
+            since_user = 0
     return items[:-1][-HISTORY_TURNS:] if items else []
 
 

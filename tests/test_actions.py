@@ -13,7 +13,12 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import ActionCustomerTurn, ActionEndSession, ActionStartScenario
+from actions.actions import (
+    ActionCustomerTurn,
+    ActionEndSession,
+    ActionStartScenario,
+    history_of,
+)
 from coach.storage import repository
 
 CALM_REPLIES = [
@@ -71,10 +76,7 @@ class Conversation:
         )
         dispatcher = CollectingDispatcher()
         events = asyncio.run(action.run(dispatcher, tracker, {}))
-        for event in events:
-            if event["event"] == "slot":
-                self.slots[event["name"]] = event["value"]
-            self.events.append(event)
+        # as Rasa stores them: the action's messages first, then the events it returned
         for message in dispatcher.messages:
             self.events.append(
                 {
@@ -83,6 +85,10 @@ class Conversation:
                     "data": {"custom": message.get("custom")},
                 }
             )
+        for event in events:
+            if event["event"] == "slot":
+                self.slots[event["name"]] = event["value"]
+            self.events.append(event)
         return dispatcher.messages
 
     def start(self, scenario: str = "late-express-delivery", **kw):
@@ -524,3 +530,21 @@ def test_the_scoring_action_judges_the_reply_against_the_scenario_brief(monkeypa
     custom = custom_of(conv.say("Two unpaid days off and still no engineer.", "acknowledge"))
     assert seen == [get_scenario("missed-technician").background()]
     assert custom["scores"]["acknowledgment"] >= 0.5
+
+
+def test_the_opening_line_is_part_of_the_story_later_replies_are_scored_against():
+    """The customer's opening complaint is said by the action that sets the session id, so
+    it is stored before that slot event; later turns must still count it as what they
+    told you (a reply picking up its words is not scored as if it had never been said)."""
+    conv = Conversation()
+    conv.start()
+    conv.end()
+    opening = conv.start()[0]["text"]
+    conv.say(CALM_REPLIES[0][1], CALM_REPLIES[0][0])
+    reply = "I'm sorry, that must be so stressful."
+    conv.events.append({"event": "user", "text": reply})
+    tracker = Tracker(conv.sender, dict(conv.slots), {}, list(conv.events), False, None, {}, "")
+    history = history_of(tracker)
+    assert history[0] == {"role": "customer", "text": opening}
+    assert [h["role"] for h in history] == ["customer", "trainee", "customer"]
+    assert reply not in [h["text"] for h in history]
